@@ -1,0 +1,1 @@
+"""EventLens: event photos, every face indexed, guests find theirs with a selfie."""

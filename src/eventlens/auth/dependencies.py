@@ -1,0 +1,85 @@
+"""Who is calling: a browser session cookie (with CSRF on unsafe methods) or a Bearer API token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from eventlens.auth import service, tokens
+from eventlens.context import Ctx
+from eventlens.db import session_scope
+from eventlens.errors import Forbidden, Unauthorized
+from eventlens.models import ApiToken, User, UserSession
+
+SESSION_COOKIE = "eventlens_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Principal:
+    user: User
+    via: Literal["session", "token"]
+    session: UserSession | None = None
+    token: ApiToken | None = None
+
+
+def resolve_principal(request: Request, ctx: Ctx) -> Principal | None:
+    """The caller, or None when anonymous. A bad Bearer token is an error, not anonymity.
+
+    Uses a short transaction of its own: a long request (an upload) must not hold the request's
+    database session (on SQLite, its write lock) just because it is authenticated.
+    """
+    cached: Principal | bool | None = getattr(request.state, "principal", False)
+    if cached is not False:
+        return cached  # type: ignore[return-value]
+    with session_scope(ctx.sessions) as db:
+        principal = _lookup(request, db)
+    request.state.principal = principal
+    return principal
+
+
+def _lookup(request: Request, db: Session) -> Principal | None:
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+        found = service.resolve_api_token(db, value.strip())
+        if found is None:
+            raise Unauthorized("That API token is not valid (revoked or mistyped).")
+        return Principal(user=found[1], via="token", token=found[0])
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        got = service.resolve_session(db, cookie)
+        if got is not None:
+            return Principal(user=got[1], via="session", session=got[0])
+    return None
+
+
+OptionalPrincipal = Annotated[Principal | None, Depends(resolve_principal)]
+
+
+def require_principal(request: Request, principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise Unauthorized()
+    if principal.via == "session" and request.method not in SAFE_METHODS:
+        # Cookies ride along on cross-site requests; a token the page got from us proves the origin.
+        sent = request.headers.get(CSRF_HEADER, "")
+        assert principal.session is not None
+        if not sent or not tokens.same(sent, principal.session.csrf_token):
+            raise Forbidden("Missing or wrong CSRF token (header X-CSRF-Token).", "csrf_failed")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+
+
+def require_user(principal: CurrentPrincipal) -> User:
+    return principal.user
+
+
+CurrentUser = Annotated[User, Depends(require_user)]

@@ -1,0 +1,137 @@
+"""/api/auth, /api/me and /api/tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request, Response, status
+
+from eventlens.auth import service
+from eventlens.auth.dependencies import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    CurrentUser,
+    OptionalPrincipal,
+    require_principal,
+)
+from eventlens.auth.schemas import (
+    LoginRequest,
+    PasswordChange,
+    SignupRequest,
+    TokenCreate,
+    TokenCreated,
+    TokenList,
+    TokenRead,
+    UserRead,
+)
+from eventlens.config import Settings
+from eventlens.context import Ctx, DbSession
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(response: Response, settings: Settings, new: service.NewSession) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.cookie_value,
+        max_age=settings.session_days * 86400,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+    response.headers[CSRF_HEADER] = new.session.csrf_token
+
+
+def clear_session_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, secure=settings.cookie_secure, samesite="lax"
+    )
+
+
+@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserRead)
+def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, db: DbSession) -> UserRead:
+    """Create an account and sign in. The first account on a server becomes its admin."""
+    user = service.signup(
+        db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
+    )
+    new = service.start_session(
+        db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
+    )
+    set_session_cookie(response, ctx.settings, new)
+    return UserRead.model_validate(user)
+
+
+@router.post("/auth/login", response_model=UserRead)
+def login(body: LoginRequest, request: Request, response: Response, ctx: Ctx, db: DbSession) -> UserRead:
+    """Sign in with e-mail and password (rate limited per client and per account)."""
+    user = service.authenticate(
+        db,
+        ctx.limiter,
+        ctx.settings.login_rate_limit,
+        email=body.email,
+        password=body.password,
+        client_ip=client_ip(request),
+    )
+    new = service.start_session(
+        db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
+    )
+    set_session_cookie(response, ctx.settings, new)
+    return UserRead.model_validate(user)
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, principal: OptionalPrincipal, ctx: Ctx, db: DbSession) -> Response:
+    """End this browser's session (Bearer tokens are revoked under /api/tokens instead)."""
+    if principal is not None and principal.via == "session" and principal.session is not None:
+        require_principal(request, principal)  # the CSRF check
+        service.end_session(db, principal.session.id)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    clear_session_cookie(response, ctx.settings)
+    return response
+
+
+@router.get("/me", response_model=UserRead)
+def me(user: CurrentUser) -> UserRead:
+    return UserRead.model_validate(user)
+
+
+@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, principal: CurrentPrincipal, db: DbSession) -> None:
+    """Change the password; every other browser session is signed out."""
+    service.change_password(
+        db,
+        principal.user,
+        current=body.current_password,
+        new=body.new_password,
+        keep_session=principal.session.id if principal.session else None,
+    )
+
+
+@router.get("/tokens", response_model=TokenList)
+def list_tokens(user: CurrentUser, db: DbSession) -> TokenList:
+    return TokenList(items=[TokenRead.model_validate(t) for t in service.list_api_tokens(db, user)])
+
+
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
+def create_token(body: TokenCreate, user: CurrentUser, db: DbSession) -> TokenCreated:
+    """Create an API token for scripts and the CLI. The token is in this answer only."""
+    row, value = service.create_api_token(db, user, body.name)
+    return TokenCreated(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        token=value,
+    )
+
+
+@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_token(token_id: uuid.UUID, user: CurrentUser, db: DbSession) -> None:
+    service.revoke_api_token(db, user, token_id)

@@ -1,0 +1,350 @@
+"""The ``eventlens`` command: run the parts of the system and administer it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import httpx
+import numpy as np
+import typer
+from rich.console import Console
+
+from eventlens.config import Settings
+
+app = typer.Typer(help="EventLens: event photos, every face indexed, guests find theirs with a selfie.")
+db_app = typer.Typer(help="Database schema.")
+user_app = typer.Typer(help="Accounts.")
+faces_app = typer.Typer(help="Face index.")
+bench_app = typer.Typer(help="Measurements.")
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(faces_app, name="faces")
+app.add_typer(bench_app, name="bench")
+
+console = Console(stderr=True)
+log = logging.getLogger("eventlens.cli")
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _migrate(settings: Settings) -> None:
+    from eventlens.migrate import upgrade
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+
+
+def _require_current_schema(settings: Settings) -> None:
+    """Processes that scale out don't migrate (several at once would race): they refuse an old schema."""
+    from eventlens.db import make_engine
+    from eventlens.migrate import is_current
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        current = is_current(engine)
+    finally:
+        engine.dispose()
+    if not current:
+        console.print("[red]The database schema is not up to date.[/] Run `eventlens db upgrade` first.")
+        raise typer.Exit(1)
+
+
+def _run_http(settings: Settings, host: str | None, port: int | None, *, run_jobs: bool) -> None:
+    import uvicorn
+
+    from eventlens.app import create_app
+
+    web = create_app(settings, run_jobs=run_jobs, warm_up=True)
+    uvicorn.run(
+        web,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def serve(
+    host: str | None = typer.Option(None, help="Listen address (default: EVENTLENS_HOST)."),
+    port: int | None = typer.Option(None, help="HTTP port (default: EVENTLENS_PORT)."),
+) -> None:
+    """Everything on one machine: migrations, web app and API."""
+    settings = _settings()
+    _migrate(settings)
+    url = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(
+        f"[bold green]EventLens[/] is starting at [link={url}]{url}[/link]\n"
+        f"  data: {settings.data_dir.resolve()}  database: {settings.resolved_database_url.split('://')[0]}"
+        f"  objects: {settings.storage}\n"
+        "  Open the address in a browser: the first account you create becomes the admin."
+    )
+    _run_http(settings, host, port, run_jobs=True)
+
+
+@app.command()
+def api(
+    host: str | None = typer.Option(None, help="Listen address (default: EVENTLENS_HOST)."),
+    port: int | None = typer.Option(None, help="HTTP port (default: EVENTLENS_PORT)."),
+) -> None:
+    """Only the web app and API (for running several behind a load balancer). Run `db upgrade` first."""
+    settings = _settings()
+    _require_current_schema(settings)
+    _run_http(settings, host, port, run_jobs=False)
+
+
+@app.command()
+def worker(
+    threads: int | None = typer.Option(None, help="Job threads (default: EVENTLENS_WORKER_THREADS)."),
+) -> None:
+    """Only a job consumer (photo processing, face indexing). Ctrl-C stops it after the current jobs."""
+    from eventlens.app import build_context
+    from eventlens.jobs.worker import run_standalone
+    from eventlens.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    _require_current_schema(settings)
+    ctx = build_context(settings)
+    backend = "Redis" if settings.redis_url else f"SQLite ({settings.data_dir / 'queue.db'})"
+    console.print(f"EventLens worker consuming jobs from {backend}.")
+    try:
+        run_standalone(ctx.queue, threads or settings.worker_threads)
+    finally:
+        ctx.engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (SQLite or PostgreSQL)."""
+    settings = _settings()
+    _migrate(settings)
+    console.print("Database schema is up to date.")
+
+
+@user_app.command("create")
+def user_create(
+    email: str = typer.Option(..., help="E-mail address (the login)."),
+    name: str = typer.Option(..., help="Display name."),
+    role: str = typer.Option("photographer", help="admin or photographer."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given."
+    ),
+) -> None:
+    """Create an account (also when sign-up is closed)."""
+    from pydantic import TypeAdapter, ValidationError
+    from pydantic.networks import EmailStr
+
+    from eventlens.auth.service import create_user
+    from eventlens.db import make_engine, make_session_factory, session_scope
+    from eventlens.errors import ApiError
+    from eventlens.models import Role
+
+    try:
+        TypeAdapter(EmailStr).validate_python(email)
+    except ValidationError:
+        console.print(f"[red]Not an e-mail address:[/] {email}")
+        raise typer.Exit(2) from None
+    if role not in {r.value for r in Role}:
+        console.print("[red]--role must be admin or photographer.[/]")
+        raise typer.Exit(2)
+    if len(password) < 8:
+        console.print("[red]The password must have at least 8 characters.[/]")
+        raise typer.Exit(2)
+    settings = _settings()
+    _migrate(settings)
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as db:
+            user = create_user(db, email=email, password=password, name=name, role=Role(role))
+            console.print(f"Created {user.role.value} {user.email} ({user.id}).")
+    except ApiError as exc:
+        console.print(f"[red]{exc.message}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def upload(
+    folder: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="Folder of photos (searched recursively)."
+    ),
+    event: str = typer.Option(..., "--event", help="Event id."),
+    server: str = typer.Option("http://127.0.0.1:8000", envvar="EVENTLENS_SERVER", help="EventLens address."),
+    token: str = typer.Option(..., envvar="EVENTLENS_TOKEN", help="API token (make one on the tokens page)."),
+    parallel: int = typer.Option(4, min=1, max=16, help="Uploads at once."),
+) -> None:
+    """Upload a folder of photos to an event, skipping files the event already has."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+    from rich.table import Table
+
+    from eventlens.photos.uploader import UploadClient, UploadError, find_photos, sha256_of, upload_all
+
+    photos = list(find_photos(folder))
+    if not photos:
+        console.print(f"No photos (JPEG, PNG, WebP, HEIC) found in {folder}.")
+        raise typer.Exit(1)
+    client = UploadClient(server, token)
+    try:
+        try:
+            info = client.check_event(event)
+        except (UploadError, httpx.HTTPError) as exc:
+            console.print(f"[red]Cannot use event {event} on {server}:[/] {exc}")
+            raise typer.Exit(1) from None
+        total_bytes = sum(p.size for p in photos)
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            hashing = progress.add_task("hashing", total=len(photos))
+            for p in photos:
+                p.sha256 = sha256_of(p.path)
+                progress.advance(hashing)
+            progress.remove_task(hashing)
+            bar = progress.add_task(f"uploading to {info.get('name', event)}", total=total_bytes)
+            done = {"files": 0}
+
+            def advance(outcome: object) -> None:
+                done["files"] += 1
+                progress.update(bar, advance=outcome.photo.size)  # type: ignore[attr-defined]
+
+            report = upload_all(client, event, photos, parallel=parallel, on_done=advance)
+    except UploadError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+    finally:
+        client.close()
+    console.print(
+        f"[green]{report.count('stored')} uploaded[/], {report.count('skipped')} already there, "
+        f"{report.count('duplicate')} duplicates, [red]{len(report.failed)} failed[/] "
+        f"({len(photos)} files, {total_bytes / 1e6:.1f} MB)."
+    )
+    if report.failed:
+        table = Table("file", "why")
+        for o in report.failed:
+            table.add_row(str(o.photo.path.relative_to(folder)), o.reason)
+        console.print(table)
+        raise typer.Exit(1)
+
+
+@faces_app.command("reindex")
+def faces_reindex(
+    event: str | None = typer.Option(None, "--event", help="Event id."),
+    all_events: bool = typer.Option(False, "--all", help="Every event."),
+) -> None:
+    """Detect and embed every face again with the current engine (after changing engine or version)."""
+    import uuid
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from eventlens.app import build_context
+    from eventlens.faces.service import reindex_ids
+    from eventlens.logs import configure_logging
+    from eventlens.photos import processing
+
+    if (event is None) == (not all_events):
+        console.print("[red]Give either --event ID or --all.[/]")
+        raise typer.Exit(2)
+    settings = _settings()
+    configure_logging("WARNING")
+    _require_current_schema(settings)
+    ctx = build_context(settings)
+    try:
+        try:
+            event_id = uuid.UUID(event) if event else None
+        except ValueError:
+            console.print(f"[red]Not an event id:[/] {event}")
+            raise typer.Exit(2) from None
+        ids = reindex_ids(ctx.sessions, event_id)
+        engine = ctx.face_engine
+        console.print(f"Re-indexing {len(ids)} photos with {engine.engine_id} ({engine.version}).")
+        columns = (TextColumn("[bold]faces"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=console) as progress:
+            bar = progress.add_task("reindex", total=len(ids))
+            for pid in ids:
+                processing.process(ctx, pid)
+                progress.advance(bar)
+    finally:
+        ctx.engine.dispose()
+
+
+@bench_app.command("accuracy")
+def bench_accuracy(
+    dataset: Path = typer.Option(
+        ..., "--dataset", exists=True, file_okay=False, help="identities/, groups/, nofaces/"
+    ),
+) -> None:
+    """Selfie-to-photo precision and recall through the real pipeline, per threshold."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from eventlens.faces import accuracy
+    from eventlens.logs import configure_logging
+
+    configure_logging("WARNING")
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+        report = accuracy.run(dataset, progress)
+    from eventlens.faces.engine.registry import load_engine
+
+    engine = load_engine(_settings().face_engine)
+    out = Console()
+    out.print(
+        f"{report.photos} photos indexed ({report.faces} faces) in {report.index_seconds:.1f} s "
+        f"({report.photos / report.index_seconds:.2f} photos/s); {len(report.queries)} selfies"
+        + (f"; no face in selfie: {', '.join(report.no_face_selfies)}" if report.no_face_selfies else "")
+    )
+    table = Table("threshold", "precision", "recall", title=f"{engine.engine_id} selfie → photos")
+    for t in accuracy.THRESHOLDS:
+        p, r = report.at(t)
+        mark = " (default)" if abs(t - engine.match_threshold) < 1e-9 else ""
+        table.add_row(f"{t:.2f}{mark}", f"{p:.4f}", f"{r:.4f}")
+    out.print(table)
+    ranks = report.rank_measures()
+    p, r = report.at(engine.match_threshold)
+    out.print(
+        f"at the default threshold {engine.match_threshold:.2f}: precision {p:.4f}, recall {r:.4f}\n"
+        f"Rank-1 {ranks['rank1']:.3f}  P@10 {ranks['p10']:.3f}  R@20 {ranks['r20']:.3f}  "
+        f"(P@10 counts hits in the top 10 out of min(10, relevant photos))\n"
+        f"best recall with precision >= 0.99: threshold {report.choose():.2f}; "
+        f"search median {float(np.median(report.search_ms)):.2f} ms over {report.faces} faces"
+    )
+    wrong = report.false_matches(engine.match_threshold)
+    if wrong:
+        out.print(f"most similar wrong answers at {engine.match_threshold:.2f}:")
+        for person, photo, sim in wrong:
+            out.print(f"  {person:<24} → {photo}  {sim:.3f}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="eventlens")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

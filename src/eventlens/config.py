@@ -1,0 +1,113 @@
+"""Settings, read from the environment (prefix ``EVENTLENS_``) and an optional ``.env`` file.
+
+Only the wiring (``app.py``, ``cli.py``, ``jobs``) reads this object; domain packages that know
+nothing of the product (storage, face engines) get plain values from it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="EVENTLENS_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- where things live
+    data_dir: Path = Field(
+        Path("./data"), description="Folder for the SQLite file, local objects, queue, secrets and spool."
+    )
+    database_url: str = Field(
+        "", description="SQLAlchemy URL. Empty: a SQLite file `eventlens.db` in the data dir."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of the web app, used in guest links and QR codes.",
+    )
+    host: str = Field("127.0.0.1", description="Address `eventlens serve` / `api` listen on.")
+    port: int = Field(8000, description="HTTP port of `eventlens serve` / `api`.")
+
+    # --- object store
+    storage: Literal["local", "s3"] = Field("local", description="Object store: `local` folder or `s3`.")
+    storage_dir: Path | None = Field(
+        None, description="Folder of the local object store. Empty: `DATA_DIR/objects`."
+    )
+    s3_endpoint_url: str | None = Field(None, description="S3 endpoint (R2, MinIO, SeaweedFS). Empty: AWS.")
+    s3_bucket: str = Field("eventlens", description="S3 bucket (created on start when missing).")
+    s3_access_key_id: str | None = Field(None, description="S3 access key id.")
+    s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret access key.")
+    s3_region: str = Field("us-east-1", description="S3 region (`auto` for R2).")
+    s3_signed_url_seconds: int = Field(900, description="Lifetime of signed download URLs.")
+
+    # --- queue, rate limits, cache
+    redis_url: str | None = Field(
+        None, description="Redis URL. Set: the job queue and rate limits live in Redis (several machines)."
+    )
+    redis_prefix: str = Field(
+        "eventlens", description="Prefix of every Redis key and queue name (several installs on one Redis)."
+    )
+
+    worker_threads: int = Field(2, description="Job threads per worker process (and inside `serve`).")
+    job_lease_seconds: int = Field(
+        300,
+        description="How long a worker may hold a photo; after that another takes it over (crash recovery).",
+    )
+
+    # --- accounts
+    secret_key: SecretStr | None = Field(
+        None, description="Server secret for signing. Empty: generated once into `DATA_DIR/secret_key`."
+    )
+    signup_open: bool = Field(
+        True, description="Anyone may sign up. The first account is always allowed (admin)."
+    )
+    session_days: int = Field(30, description="How long a sign-in lasts.")
+    cookie_secure: bool = Field(
+        True, description="Mark the session cookie Secure (browsers accept it on http://localhost too)."
+    )
+    login_rate_limit: str = Field(
+        "10/minute", description="Login attempts allowed per client address and per e-mail (`limits` syntax)."
+    )
+
+    # --- limits on uploads
+    max_upload_mb: int = Field(50, description="Largest accepted photo file, in megabytes.")
+    max_pixels: int = Field(
+        120_000_000, description="Largest accepted photo, in pixels (decompression bombs)."
+    )
+
+    # --- faces and guests
+    face_engine: str = Field("yunet-sface", description="Face engine (see README: Face matching).")
+    search_rate_limit: str = Field("20/minute", description="Selfie searches allowed per guest address.")
+    search_rate_limit_event: str = Field("600/minute", description="Selfie searches allowed per event.")
+
+    log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ...).")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'eventlens.db').resolve()}"
+
+    @property
+    def resolved_storage_dir(self) -> Path:
+        return (self.storage_dir or self.data_dir / "objects").resolve()
+
+    @cached_property
+    def secret(self) -> str:
+        """The server secret; generated and kept in the data dir on first use when not configured."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(value)
+        return value

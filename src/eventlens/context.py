@@ -1,0 +1,53 @@
+"""What the app builds once at start and hands to every request: typed, in ``app.state.ctx``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from eventlens.config import Settings
+from eventlens.faces.engine.base import FaceEngine
+from eventlens.faces.service import FaceSearch
+from eventlens.jobs.queue import JobQueue
+from eventlens.ratelimit import RateLimiter
+from eventlens.storage.base import ObjectStore
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    storage: ObjectStore
+    limiter: RateLimiter
+    queue: JobQueue
+    face_engine: FaceEngine
+    face_search: FaceSearch
+
+
+def get_ctx(request: Request) -> AppContext:
+    ctx: AppContext = request.app.state.ctx
+    return ctx
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request: committed when the endpoint returns, rolled back when it raises."""
+    session = get_ctx(request).sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+Ctx = Annotated[AppContext, Depends(get_ctx)]
+# scope="function": commit before the response is sent, so a failed commit is an error, not a lie.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]

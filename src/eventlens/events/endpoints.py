@@ -1,0 +1,104 @@
+"""/api/events: a photographer's events."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from eventlens.auth.dependencies import CurrentUser
+from eventlens.context import Ctx, DbSession
+from eventlens.events import service
+from eventlens.events.links import guest_url
+from eventlens.events.qr import qr_png, qr_svg
+from eventlens.events.schemas import EventCreate, EventList, EventRead, EventUpdate
+
+router = APIRouter(prefix="/api/events", tags=["events"])
+
+
+@router.get("", response_model=EventList)
+def list_events(
+    user: CurrentUser,
+    db: DbSession,
+    ctx: Ctx,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+    all: Annotated[bool, Query(description="Admins: everyone's events")] = False,
+) -> EventList:
+    """Your events, newest first (admins may ask for everyone's with `all=true`)."""
+    items, next_cursor = service.list_events(
+        db, user, base_url=ctx.settings.base_url, limit=limit, cursor=cursor, everyone=all
+    )
+    return EventList(items=items, next_cursor=next_cursor)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=EventRead)
+def create_event(body: EventCreate, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
+    event = service.create_event(db, user, body)
+    return service.read_event(db, event, ctx.settings.base_url)
+
+
+@router.get("/{event_id}", response_model=EventRead)
+def read_event(event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
+    """The event with its counts: photos by status, faces, guest searches and downloads."""
+    return service.read_event(db, service.get_event_for(db, user, event_id), ctx.settings.base_url)
+
+
+@router.patch("/{event_id}", response_model=EventRead)
+def update_event(
+    event_id: uuid.UUID, body: EventUpdate, user: CurrentUser, db: DbSession, ctx: Ctx
+) -> EventRead:
+    """Change only the fields sent; `"access_code": null` removes the access code."""
+    event = service.update_event(db, service.get_event_for(db, user, event_id), body)
+    return service.read_event(db, event, ctx.settings.base_url)
+
+
+@router.delete("/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_event(event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> None:
+    """Delete the event with all its photos, faces, objects and FTP credentials."""
+    service.delete_event(db, ctx.storage, service.get_event_for(db, user, event_id))
+
+
+def _status_route(action: str) -> None:
+    def change(event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
+        event = service.change_status(db, service.get_event_for(db, user, event_id), action)
+        return service.read_event(db, event, ctx.settings.base_url)
+
+    change.__name__ = f"{action}_event"
+    change.__doc__ = f"{action.capitalize()} the event."
+    router.add_api_route(f"/{{event_id}}/{action}", change, methods=["POST"], response_model=EventRead)
+
+
+for _action in service.TRANSITIONS:
+    _status_route(_action)
+
+
+def _qr_headers(slug: str, ext: str, download: bool) -> dict[str, str]:
+    return {"Content-Disposition": f'attachment; filename="{slug}-qr.{ext}"'} if download else {}
+
+
+@router.get("/{event_id}/qr.svg", response_class=Response)
+def event_qr_svg(
+    event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx, download: bool = False
+) -> Response:
+    """QR code of the guest link (SVG)."""
+    event = service.get_event_for(db, user, event_id)
+    return Response(
+        qr_svg(guest_url(ctx.settings.base_url, event.slug)),
+        media_type="image/svg+xml",
+        headers=_qr_headers(event.slug, "svg", download),
+    )
+
+
+@router.get("/{event_id}/qr.png", response_class=Response)
+def event_qr_png(
+    event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx, download: bool = False
+) -> Response:
+    """QR code of the guest link (PNG, for print)."""
+    event = service.get_event_for(db, user, event_id)
+    return Response(
+        qr_png(guest_url(ctx.settings.base_url, event.slug)),
+        media_type="image/png",
+        headers=_qr_headers(event.slug, "png", download),
+    )

@@ -1,0 +1,77 @@
+"""Queries for events and their counts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from eventlens.events.schemas import EventCounts, PhotoCounts
+from eventlens.models import Event, Face, GuestDownload, GuestSearch, Photo
+
+
+class EventRepository:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def get(self, event_id: uuid.UUID) -> Event | None:
+        return self.db.get(Event, event_id)
+
+    def by_slug(self, slug: str) -> Event | None:
+        return self.db.scalar(select(Event).where(Event.slug == slug))
+
+    def slug_taken(self, slug: str, *, except_id: uuid.UUID | None = None) -> bool:
+        q = select(Event.id).where(Event.slug == slug)
+        if except_id is not None:
+            q = q.where(Event.id != except_id)
+        return self.db.scalar(q) is not None
+
+    def add(self, event: Event) -> Event:
+        self.db.add(event)
+        self.db.flush()
+        return event
+
+    def page(
+        self, owner_id: uuid.UUID | None, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+    ) -> list[Event]:
+        """Newest first; ``owner_id`` None lists everyone's (admins)."""
+        q = select(Event)
+        if owner_id is not None:
+            q = q.where(Event.owner_id == owner_id)
+        if after is not None:
+            created, eid = after
+            q = q.where(or_(Event.created_at < created, and_(Event.created_at == created, Event.id < eid)))
+        return list(self.db.scalars(q.order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)))
+
+    def counts(self, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, EventCounts]:
+        """Counts for several events in four grouped queries (no query per event)."""
+        result = {eid: EventCounts(photos=PhotoCounts()) for eid in event_ids}
+        if not event_ids:
+            return result
+        ids = list(event_ids)
+        for eid, status, n in self.db.execute(
+            select(Photo.event_id, Photo.status, func.count())
+            .where(Photo.event_id.in_(ids))
+            .group_by(Photo.event_id, Photo.status)
+        ):
+            setattr(result[eid].photos, status.value, n)
+            result[eid].photos.total += n
+        for model, attr in ((Face, "faces"), (GuestSearch, "searches")):
+            for eid, n in self.db.execute(
+                select(model.event_id, func.count()).where(model.event_id.in_(ids)).group_by(model.event_id)
+            ):
+                setattr(result[eid], attr, n)
+        for eid, n in self.db.execute(
+            select(GuestDownload.event_id, func.coalesce(func.sum(GuestDownload.photo_count), 0))
+            .where(GuestDownload.event_id.in_(ids))
+            .group_by(GuestDownload.event_id)
+        ):
+            result[eid].downloads = int(n)
+        return result
+
+    def delete(self, event: Event) -> None:
+        self.db.delete(event)
+        self.db.flush()

@@ -1,0 +1,103 @@
+"""Event bodies: create, update, read, list."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from eventlens.events import slugs
+from eventlens.models import EventStatus
+
+
+def _as_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class _EventFields(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    description: str | None = Field(None, max_length=5000)
+    starts_at: datetime | None = Field(None, description="ISO 8601; without a zone it is taken as UTC")
+    ends_at: datetime | None = Field(None, description="ISO 8601; without a zone it is taken as UTC")
+    retention_days: int | None = Field(None, ge=1, le=3650, description="Keep the photos this many days")
+    access_code: str | None = Field(None, min_length=4, max_length=64, description="Guests must enter it")
+    slug: str | None = Field(None, description="Name in the guest link; made from the name when left out")
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return _as_utc(value)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and not slugs.is_valid(value):
+            raise ValueError(
+                "use 3-60 lower-case letters, digits and single hyphens, starting and ending with a letter "
+                "or digit (and not a reserved word)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> _EventFields:
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValueError("ends_at must not be before starts_at")
+        return self
+
+
+class EventCreate(_EventFields):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class EventUpdate(_EventFields):
+    name: str | None = Field(None, min_length=1, max_length=200)
+
+
+class PhotoCounts(BaseModel):
+    uploaded: int = 0
+    processing: int = 0
+    indexed: int = 0
+    failed: int = 0
+    total: int = 0
+
+
+class EventCounts(BaseModel):
+    photos: PhotoCounts = Field(default_factory=PhotoCounts)
+    faces: int = 0
+    searches: int = 0
+    downloads: int = 0
+
+
+class EventRead(BaseModel):
+    id: uuid.UUID
+    owner_id: uuid.UUID
+    name: str
+    slug: str
+    description: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    status: EventStatus
+    has_access_code: bool
+    retention_days: int | None
+    expires_at: datetime | None
+    cover_photo_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    guest_url: str
+    counts: EventCounts
+
+
+class EventList(BaseModel):
+    items: list[EventRead]
+    next_cursor: str | None = None
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """Only the fields the client sent (PATCH is partial)."""
+    return {k: getattr(model, k) for k in model.model_fields_set}

@@ -1,0 +1,175 @@
+"""Events: create, read, update, change status, delete with everything in it."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from eventlens.auth import passwords
+from eventlens.db import utcnow
+from eventlens.errors import ApiError, Conflict, Invalid, NotFound
+from eventlens.events import slugs
+from eventlens.events.links import guest_url
+from eventlens.events.repository import EventRepository
+from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
+from eventlens.models import Event, EventStatus, User
+from eventlens.pagination import decode_cursor, encode_cursor
+from eventlens.photos.keys import event_prefix
+from eventlens.storage.base import ObjectStore
+
+log = logging.getLogger("eventlens.events")
+
+# Which status each action may start from.
+TRANSITIONS: dict[str, tuple[set[EventStatus], EventStatus]] = {
+    "publish": ({EventStatus.draft, EventStatus.archived}, EventStatus.published),
+    "unpublish": ({EventStatus.published}, EventStatus.draft),
+    "archive": ({EventStatus.draft, EventStatus.published}, EventStatus.archived),
+}
+
+
+def get_event_for(db: Session, user: User, event_id: uuid.UUID) -> Event:
+    """The event when the user owns it (or is an admin). Anyone else gets 404, never 403."""
+    event = EventRepository(db).get(event_id)
+    if event is None or (event.owner_id != user.id and not user.is_admin):
+        raise NotFound("event")
+    return event
+
+
+def _expires_at(event: Event) -> datetime | None:
+    if event.retention_days is None:
+        return None
+    start = event.ends_at or event.starts_at or event.created_at or utcnow()
+    return start + timedelta(days=event.retention_days)
+
+
+def _unique_slug(repo: EventRepository, wanted: str | None, name: str, event_id: uuid.UUID | None) -> str:
+    if wanted is not None:
+        if repo.slug_taken(wanted, except_id=event_id):
+            raise Conflict(f"The link name '{wanted}' is taken; choose another.", "slug_taken")
+        return wanted
+    base = slugs.slugify(name)
+    slug = base if slugs.is_valid(base) else slugs.with_suffix(base)
+    while repo.slug_taken(slug, except_id=event_id):
+        slug = slugs.with_suffix(base)
+    return slug
+
+
+def create_event(db: Session, owner: User, data: EventCreate) -> Event:
+    repo = EventRepository(db)
+    name = data.name.strip()
+    if not name:
+        raise Invalid("name: must not be blank", field="name")
+    event = Event(
+        owner_id=owner.id,
+        name=name,
+        slug=_unique_slug(repo, data.slug, name, None),
+        description=data.description or "",
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        retention_days=data.retention_days,
+        access_code_hash=passwords.hash_password(data.access_code) if data.access_code else None,
+        settings={},
+        created_at=utcnow(),
+    )
+    event.expires_at = _expires_at(event)
+    repo.add(event)
+    log.info("event.created id=%s owner=%s", event.id, owner.id)
+    return event
+
+
+def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
+    changes: dict[str, Any] = dump(data)
+    if "name" in changes:
+        name = (changes["name"] or "").strip()
+        if not name:
+            raise Invalid("name: must not be blank", field="name")
+        event.name = name
+    if "description" in changes:
+        event.description = changes["description"] or ""
+    if "starts_at" in changes:
+        event.starts_at = changes["starts_at"]
+    if "ends_at" in changes:
+        event.ends_at = changes["ends_at"]
+    if event.starts_at and event.ends_at and event.ends_at < event.starts_at:
+        raise Invalid("ends_at: must not be before starts_at", field="ends_at")
+    if "retention_days" in changes:
+        event.retention_days = changes["retention_days"]
+    if "access_code" in changes:
+        code = changes["access_code"]
+        event.access_code_hash = passwords.hash_password(code) if code else None
+    if "slug" in changes and changes["slug"] is not None and changes["slug"] != event.slug:
+        event.slug = _unique_slug(EventRepository(db), changes["slug"], event.name, event.id)
+    event.expires_at = _expires_at(event)
+    event.updated_at = utcnow()
+    db.flush()
+    log.info("event.updated id=%s fields=%s", event.id, ",".join(sorted(changes)))
+    return event
+
+
+def change_status(db: Session, event: Event, action: str) -> Event:
+    allowed, target = TRANSITIONS[action]
+    if event.status not in allowed:
+        raise ApiError(
+            409, "invalid_status_change", f"Cannot {action} an event that is {event.status.value}."
+        )
+    event.status = target
+    if target == EventStatus.published:
+        event.published_at = utcnow()
+    event.updated_at = utcnow()
+    db.flush()
+    log.info("event.%s id=%s", action, event.id)
+    return event
+
+
+def delete_event(db: Session, storage: ObjectStore, event: Event) -> None:
+    """Delete every object under the event, then its rows (photos, faces, credentials cascade).
+
+    Objects go first: if the store fails, the event is still there and the user can try again;
+    the other order could leave objects nobody can find or delete any more.
+    """
+    removed = storage.delete_prefix(event_prefix(event.id))
+    EventRepository(db).delete(event)
+    log.info("event.deleted id=%s objects=%d", event.id, removed)
+
+
+def to_read(event: Event, counts: EventCounts, base_url: str) -> EventRead:
+    return EventRead(
+        id=event.id,
+        owner_id=event.owner_id,
+        name=event.name,
+        slug=event.slug,
+        description=event.description,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        status=event.status,
+        has_access_code=event.access_code_hash is not None,
+        retention_days=event.retention_days,
+        expires_at=event.expires_at,
+        cover_photo_id=event.cover_photo_id,
+        created_at=event.created_at,
+        updated_at=event.updated_at,
+        published_at=event.published_at,
+        guest_url=guest_url(base_url, event.slug),
+        counts=counts,
+    )
+
+
+def read_event(db: Session, event: Event, base_url: str) -> EventRead:
+    return to_read(event, EventRepository(db).counts([event.id])[event.id], base_url)
+
+
+def list_events(
+    db: Session, user: User, *, base_url: str, limit: int, cursor: str | None, everyone: bool = False
+) -> tuple[list[EventRead], str | None]:
+    repo = EventRepository(db)
+    owner = None if (everyone and user.is_admin) else user.id
+    rows = repo.page(owner, limit=limit + 1, after=decode_cursor(cursor))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    counts = repo.counts([e.id for e in rows])
+    items = [to_read(e, counts[e.id], base_url) for e in rows]
+    return items, (encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None)

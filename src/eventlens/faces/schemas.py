@@ -1,0 +1,39 @@
+"""Faces as the photographer's API shows them (never the embedding)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel
+
+from eventlens.models import Face
+
+
+class FaceRead(BaseModel):
+    id: uuid.UUID
+    x: float
+    y: float
+    width: float
+    height: float
+    score: float
+    landmarks: list[list[float]] | None
+    engine_id: str
+    engine_version: str
+
+    @classmethod
+    def of(cls, face: Face) -> FaceRead:
+        return cls(
+            id=face.id,
+            x=face.box_x,
+            y=face.box_y,
+            width=face.box_w,
+            height=face.box_h,
+            score=face.score,
+            landmarks=face.landmarks,
+            engine_id=face.engine_id,
+            engine_version=face.engine_version,
+        )
+
+
+class FaceList(BaseModel):
+    items: list[FaceRead]

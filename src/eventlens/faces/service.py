@@ -1,0 +1,93 @@
+"""Faces: index a photo's faces in the processing job; search an event's faces with a selfie."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from sqlalchemy.orm import Session, sessionmaker
+
+from eventlens.db import session_scope
+from eventlens.faces.index import FaceIndexCache, FaceRows, Match, Snapshot
+from eventlens.faces.repository import FaceRepository
+from eventlens.models import Face, Photo
+from eventlens.photos import imaging
+
+if TYPE_CHECKING:
+    from eventlens.faces.engine.base import FaceEngine
+
+log = logging.getLogger("eventlens.faces")
+
+
+def detect_faces(engine: FaceEngine, photo: Photo, path: Path) -> list[Face]:
+    """Face rows for the photo at ``path``: boxes in pixels of the upright original."""
+    analysed = imaging.load_for_analysis(path, engine.analysis_side)
+    pixels = np.asarray(analysed.image.convert("RGB"), dtype=np.uint8)
+    rows: list[Face] = []
+    for face in engine.detect_and_embed(pixels):
+        x, y, w, h = analysed.to_original(face.box)  # scales (x, y, w, h) like (x0, y0, x1, y1)
+        landmarks = None
+        if face.landmarks is not None:
+            landmarks = [
+                [float(px) / analysed.scale, float(py) / analysed.scale] for px, py in face.landmarks
+            ]
+        rows.append(
+            Face(
+                photo_id=photo.id,
+                event_id=photo.event_id,
+                box_x=float(x),
+                box_y=float(y),
+                box_w=float(w),
+                box_h=float(h),
+                score=float(face.score),
+                landmarks=landmarks,
+                embedding=np.asarray(face.embedding, dtype="<f4").tobytes(),
+                engine_id=engine.engine_id,
+                engine_version=engine.version,
+            )
+        )
+    return rows
+
+
+@dataclass
+class SearchResult:
+    matches: list[Match]
+    faces_searched: int
+
+
+class FaceSearch:
+    """Selfie search over per-event in-memory indexes (one per process, shared by request threads)."""
+
+    def __init__(self, sessions: sessionmaker[Session], engine: FaceEngine) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.cache = FaceIndexCache(engine.dim, self._snapshot, self._rows)
+
+    def _snapshot(self, event_id: uuid.UUID, engine_id: str) -> Snapshot:
+        with session_scope(self.sessions) as db:
+            return FaceRepository(db).snapshot(event_id, engine_id)
+
+    def _rows(self, event_id: uuid.UUID, engine_id: str, after: datetime | None) -> FaceRows:
+        with session_scope(self.sessions) as db:
+            return FaceRepository(db).rows(event_id, engine_id, after, self.engine.dim)
+
+    def search(self, event_id: uuid.UUID, embedding: np.ndarray, limit: int = 500) -> SearchResult:
+        index = self.cache.get(event_id, self.engine.engine_id)
+        threshold = self.engine.match_threshold
+        return SearchResult(index.search(embedding, threshold, limit), len(index))
+
+
+def reindex_ids(sessions: sessionmaker[Session], event_id: uuid.UUID | None) -> list[uuid.UUID]:
+    """Mark the event's (or every) finished photo for processing again; return their ids."""
+    from eventlens.photos.repository import PhotoRepository
+
+    with session_scope(sessions) as db:
+        repo = PhotoRepository(db)
+        ids = repo.finished_ids(event_id)
+        repo.reset_for_reprocess(ids)
+    return ids

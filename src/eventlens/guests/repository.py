@@ -1,0 +1,47 @@
+"""Queries for the guest side: published events by slug, their photos, search and download counts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from eventlens.models import Event, EventStatus, GuestDownload, GuestSearch, Photo, PhotoStatus, User
+
+
+class GuestRepository:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def published(self, slug: str) -> Event | None:
+        return self.db.scalar(select(Event).where(Event.slug == slug, Event.status == EventStatus.published))
+
+    def owner_name(self, event: Event) -> str:
+        user = self.db.get(User, event.owner_id)
+        return user.name if user else ""
+
+    def indexed_count(self, event_id: uuid.UUID) -> int:
+        q = select(func.count(Photo.id)).where(
+            Photo.event_id == event_id, Photo.status == PhotoStatus.indexed
+        )
+        return int(self.db.scalar(q) or 0)
+
+    def photos(self, event_id: uuid.UUID, photo_ids: Sequence[uuid.UUID]) -> list[Photo]:
+        """The event's ready photos among ``photo_ids``, in the order asked."""
+        if not photo_ids:
+            return []
+        rows = self.db.scalars(
+            select(Photo).where(
+                Photo.event_id == event_id, Photo.id.in_(list(photo_ids)), Photo.status == PhotoStatus.indexed
+            )
+        )
+        by_id = {p.id: p for p in rows}
+        return [by_id[i] for i in dict.fromkeys(photo_ids) if i in by_id]
+
+    def record_search(self, event_id: uuid.UUID, result_count: int, duration_ms: int) -> None:
+        self.db.add(GuestSearch(event_id=event_id, result_count=result_count, duration_ms=duration_ms))
+
+    def record_download(self, event_id: uuid.UUID, photo_count: int) -> None:
+        self.db.add(GuestDownload(event_id=event_id, photo_count=photo_count))

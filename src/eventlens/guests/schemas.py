@@ -1,0 +1,47 @@
+"""What guests see of an event and of their search."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class PublicEvent(BaseModel):
+    slug: str
+    name: str
+    description: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    photographer: str
+    cover_url: str | None
+    access_code_required: bool
+    photo_count: int
+
+
+class FaceBox(BaseModel):
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+class SearchMatch(BaseModel):
+    photo_id: uuid.UUID
+    similarity: float = Field(description="Cosine similarity of the best-matching face, 0..1")
+    face_box: FaceBox
+    width: int | None
+    height: int | None
+    preview_url: str
+    thumbnail_url: str
+    download_url: str
+
+
+class SearchResult(BaseModel):
+    matches: list[SearchMatch]
+    guest_pass: str = Field(description="Lets image and download URLs of this event work for 24 hours")
+
+
+class DownloadRequest(BaseModel):
+    photo_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)

@@ -1,0 +1,3 @@
+"""Imports every domain's tasks module, so each ``@job`` is declared before a queue binds them."""
+
+import eventlens.photos.tasks  # noqa: F401

@@ -1,0 +1,128 @@
+"""The job queue on huey: SQLite file by default, Redis when several machines share the work.
+
+Jobs are declared beside their domain with ``@job("photos.process")`` (a plain function taking the
+worker's AppContext first); ``JobQueue`` binds every declared job to one huey instance.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from huey.api import TaskWrapper
+
+log = logging.getLogger("eventlens.jobs")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    func: Callable[..., Any]
+    retries: int
+    retry_delay: int
+    retry_backoff: float
+    every_minute: bool = False  # also run it once a minute (and when a worker starts)
+
+
+_SPECS: dict[str, JobSpec] = {}
+
+
+def job(
+    name: str,
+    *,
+    retries: int = 5,
+    retry_delay: int = 2,
+    retry_backoff: float = 2.0,
+    every_minute: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a job. The function gets the worker's context first, then the enqueued arguments.
+
+    ``every_minute`` jobs take no arguments; they also run once when a worker starts.
+    """
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if name in _SPECS and _SPECS[name].func is not func:
+            raise RuntimeError(f"job {name!r} declared twice")
+        _SPECS[name] = JobSpec(name, func, retries, retry_delay, retry_backoff, every_minute)
+        return func
+
+    return register
+
+
+def declared_jobs() -> dict[str, JobSpec]:
+    return dict(_SPECS)
+
+
+def build_huey(*, redis_url: str | None, name: str, sqlite_path: Path, immediate: bool = False) -> Huey:
+    """A huey instance on Redis when a URL is given, else on a SQLite file (one machine)."""
+    if immediate:
+        return Huey(name, immediate=True)
+    if redis_url:
+        return RedisHuey(name, url=redis_url, utc=True)
+    sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(name, filename=str(sqlite_path), utc=True, timeout=30)
+
+
+class JobQueue:
+    """Every declared job bound to one huey instance; ``context_provider`` feeds the worker side."""
+
+    def __init__(self, huey: Huey, context_provider: Callable[[], Any]) -> None:
+        self.huey = huey
+        self._context = context_provider
+        self._tasks: dict[str, TaskWrapper] = {}
+        for spec in declared_jobs().values():
+            self._bind(spec)
+
+    def _bind(self, spec: JobSpec) -> None:
+        context = self._context
+
+        def run(*args: Any) -> Any:
+            return spec.func(context(), *args)
+
+        run.__name__ = spec.name.replace(".", "_")
+        options: dict[str, Any] = {
+            "retries": spec.retries,
+            "retry_delay": spec.retry_delay,
+            "retry_backoff": spec.retry_backoff,
+            "name": spec.name,
+        }
+        if spec.every_minute:
+            # The consumer's scheduler enqueues it each minute; it can also be enqueued by hand.
+            self._tasks[spec.name] = self.huey.periodic_task(crontab(), **options)(run)
+        else:
+            self._tasks[spec.name] = self.huey.task(**options)(run)
+
+    def kick_periodic(self) -> None:
+        """Enqueue every periodic job once now: a starting worker catches up without waiting a minute."""
+        for spec in declared_jobs().values():
+            if spec.every_minute:
+                self.enqueue(spec.name)
+
+    def enqueue(self, name: str, *args: Any, delay: float | None = None) -> None:
+        task = self._tasks.get(name)
+        if task is None:
+            spec = declared_jobs().get(name)
+            if spec is None:
+                raise KeyError(f"no job named {name!r}")
+            self._bind(spec)  # declared after this queue was built (late import)
+            task = self._tasks[name]
+        if delay:
+            task.schedule(args=args, delay=delay)
+        else:
+            task(*args)
+        log.debug("job.enqueued name=%s args=%s", name, args)
+
+    def pending_args(self, name: str) -> set[tuple[Any, ...]]:
+        """The arguments of every queued (not yet running) ``name`` job."""
+        return {tuple(t.args) for t in self.huey.pending() if t.name == name}
+
+    def pending_count(self) -> int:
+        return int(self.huey.pending_count())
+
+    def check(self) -> None:
+        """Raise when the queue's storage can't be reached (for /readyz)."""
+        self.huey.pending_count()

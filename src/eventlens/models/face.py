@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from eventlens.db import Base, UTCDateTime, new_id, utcnow
+
+
+class Face(Base):
+    """One detected face. The box is in pixels of the upright (EXIF-rotated) original."""
+
+    __tablename__ = "faces"
+    __table_args__ = (Index("ix_faces_event_engine", "event_id", "engine_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    box_x: Mapped[float] = mapped_column(Float)
+    box_y: Mapped[float] = mapped_column(Float)
+    box_w: Mapped[float] = mapped_column(Float)
+    box_h: Mapped[float] = mapped_column(Float)
+    score: Mapped[float] = mapped_column(Float)
+    landmarks: Mapped[list[Any] | None] = mapped_column(JSON)  # [[x, y] * 5]
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised, little-endian
+    engine_id: Mapped[str] = mapped_column(String(50))
+    engine_version: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,188 @@
+"""Receive a multipart upload straight to disk: each file part is hashed and size-checked as it streams.
+
+Starlette's own form parser would buffer every part to a temporary file before we see it and only then
+let us check sizes; here an oversized part is cut off at the limit while the other parts still arrive,
+and memory holds one network chunk at a time whatever the files weigh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from eventlens.photos.errors import IngestError, TooLarge
+from eventlens.photos.spool import Spooled, SpoolWriter
+
+
+class MalformedUpload(Exception):
+    """The body is not a multipart/form-data request we can read."""
+
+
+@dataclass
+class ReceivedFile:
+    """One file part: spooled to disk, or refused with the reason."""
+
+    filename: str
+    spooled: Spooled | None = None
+    error: IngestError | None = None
+
+
+@dataclass
+class _Part:
+    headers: dict[str, str] = field(default_factory=dict)
+    name: str = ""
+    filename: str | None = None
+    writer: SpoolWriter | None = None
+    error: IngestError | None = None
+    text: bytearray = field(default_factory=bytearray)
+
+
+class _Receiver:
+    """Parser callbacks; runs in a worker thread (hashing and writing are blocking)."""
+
+    def __init__(self, dest_dir: Path, max_bytes: int, max_files: int, file_field: str) -> None:
+        self.dest_dir = dest_dir
+        self.max_bytes = max_bytes
+        self.max_files = max_files
+        self.file_field = file_field
+        self.files: list[ReceivedFile] = []
+        self.fields: dict[str, str] = {}
+        self.part: _Part | None = None
+        self._hname = bytearray()
+        self._hvalue = bytearray()
+
+    def on_part_begin(self) -> None:
+        self.part = _Part()
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._hname += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._hvalue += data[start:end]
+
+    def on_header_end(self) -> None:
+        assert self.part is not None
+        self.part.headers[self._hname.decode("latin-1").lower()] = self._hvalue.decode("utf-8", "replace")
+        self._hname.clear()
+        self._hvalue.clear()
+
+    def on_headers_finished(self) -> None:
+        part = self.part
+        assert part is not None
+        _disposition, params = parse_options_header(part.headers.get("content-disposition", ""))
+        part.name = params.get(b"name", b"").decode("utf-8", "replace")
+        raw_filename = params.get(b"filename")
+        if raw_filename is not None:
+            part.filename = _clean_filename(raw_filename.decode("utf-8", "replace"))
+        if part.name == self.file_field and part.filename is not None:
+            if len(self.files) >= self.max_files:
+                raise MalformedUpload(f"At most {self.max_files} files per request.")
+            part.writer = SpoolWriter(self.dest_dir, self.max_bytes)
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        part = self.part
+        assert part is not None
+        if part.writer is not None and part.error is None:
+            try:
+                part.writer.write(data[start:end])
+            except TooLarge as exc:
+                part.writer.abort()
+                part.error = exc
+        elif part.filename is None and len(part.text) < 10_000:
+            part.text += data[start:end]
+
+    def on_part_end(self) -> None:
+        part = self.part
+        assert part is not None
+        if part.writer is not None:
+            result = ReceivedFile(filename=part.filename or "upload")
+            if part.error is not None:
+                result.error = part.error
+            else:
+                try:
+                    result.spooled = part.writer.finish()
+                except IngestError as exc:
+                    part.writer.abort()
+                    result.error = exc
+            self.files.append(result)
+        elif part.filename is None:
+            self.fields[part.name] = part.text.decode("utf-8", "replace")
+        self.part = None
+
+    def abort(self) -> None:
+        """Remove everything spooled so far (the request failed part-way)."""
+        if self.part is not None and self.part.writer is not None:
+            self.part.writer.abort()
+        for f in self.files:
+            if f.spooled is not None:
+                f.spooled.discard()
+
+
+def _clean_filename(name: str) -> str:
+    # Browsers send a base name, but some clients send paths; keep only the last component.
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    return base[:255] or "upload"
+
+
+@dataclass
+class Received:
+    files: list[ReceivedFile]
+    fields: dict[str, str]
+
+    def discard(self) -> None:
+        for f in self.files:
+            if f.spooled is not None:
+                f.spooled.discard()
+
+
+async def receive_multipart(
+    content_type: str,
+    body: AsyncIterator[bytes],
+    *,
+    dest_dir: Path,
+    max_bytes: int,
+    max_files: int = 1000,
+    file_field: str = "files",
+) -> Received:
+    """Spool every ``file_field`` part of a multipart body to ``dest_dir``; other fields come back as text.
+
+    On any failure (client gone, malformed body) everything spooled so far is removed.
+    """
+    ctype, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if ctype != b"multipart/form-data" or not boundary:
+        raise MalformedUpload("Send the photos as multipart/form-data with one or more parts named 'files'.")
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    receiver = _Receiver(dest_dir, max_bytes, max_files, file_field)
+    callbacks = {
+        name: getattr(receiver, name)
+        for name in (
+            "on_part_begin",
+            "on_part_data",
+            "on_part_end",
+            "on_header_field",
+            "on_header_value",
+            "on_header_end",
+            "on_headers_finished",
+        )
+    }
+    parser = MultipartParser(boundary, callbacks)  # type: ignore[arg-type]
+    try:
+        async for chunk in body:
+            if chunk:
+                await asyncio.to_thread(parser.write, chunk)
+        parser.finalize()
+        if receiver.part is not None:
+            raise MalformedUpload("The upload ended in the middle of a file.")
+    except BaseException as exc:
+        receiver.abort()
+        if isinstance(exc, MalformedUpload):
+            raise
+        if isinstance(exc, Exception) and not isinstance(exc, OSError):
+            raise MalformedUpload(f"The multipart body could not be read: {exc}") from exc
+        raise
+    return Received(receiver.files, receiver.fields)

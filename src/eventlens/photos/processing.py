@@ -1,0 +1,148 @@
+"""Processing one photo in a worker: previews, then faces; idempotent and safe against crashes.
+
+A worker first claims the photo with a lease (an atomic UPDATE), so two workers never process it at
+once; a worker killed mid-way leaves a lease that runs out, and the sweep hands the photo on. The
+results are written in one transaction that only succeeds while the lease is still ours, and faces
+are replaced rather than added, so running the job twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import tempfile
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from eventlens.context import AppContext
+from eventlens.db import session_scope, utcnow
+from eventlens.faces.service import detect_faces
+from eventlens.models import Face, Photo, PhotoStatus
+from eventlens.photos import imaging, keys
+from eventlens.photos.errors import IngestError
+from eventlens.photos.repository import PhotoRepository
+from eventlens.storage.base import ObjectNotFound
+
+log = logging.getLogger("eventlens.photos")
+
+MAX_ATTEMPTS = 5
+
+
+class PermanentFailure(Exception):
+    """Retrying will not help (the file itself is the problem)."""
+
+
+def process(ctx: AppContext, photo_id: uuid.UUID) -> None:
+    token = uuid.uuid4().hex
+    lease = timedelta(seconds=ctx.settings.job_lease_seconds)
+    with session_scope(ctx.sessions) as db:
+        repo = PhotoRepository(db)
+        if not repo.claim(photo_id, token, utcnow(), lease):
+            log.debug("photo.skip id=%s (gone, done, or held by another worker)", photo_id)
+            return
+    with session_scope(ctx.sessions) as db:
+        photo = PhotoRepository(db).get(photo_id)
+        if photo is None:
+            return
+        db.expunge(photo)
+    try:
+        faces = _work(ctx, photo)
+    except (IngestError, PermanentFailure) as exc:
+        _fail(ctx, photo, token, getattr(exc, "message", str(exc)))
+        return
+    except Exception as exc:
+        if photo.attempts >= MAX_ATTEMPTS:
+            _fail(ctx, photo, token, f"Processing failed {photo.attempts} times; last error: {exc}")
+            return
+        _release(ctx, photo, token)
+        log.warning("photo.retry id=%s attempt=%d error=%s", photo.id, photo.attempts, exc)
+        raise  # the queue retries with backoff
+    _finish(ctx, photo, token, faces)
+
+
+def _work(ctx: AppContext, photo: Photo) -> list[Face]:
+    work_dir = ctx.settings.data_dir / "work"
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=work_dir, suffix=f".{photo.extension}") as tmp:
+        try:
+            with ctx.storage.open(photo.object_key) as src:
+                shutil.copyfileobj(src, tmp, 1024 * 1024)
+        except ObjectNotFound as exc:
+            raise PermanentFailure("The original file is missing from storage; upload it again.") from exc
+        tmp.flush()
+        path = Path(tmp.name)
+        renditions = imaging.make_renditions(path)
+        ctx.storage.put_stream(
+            keys.preview_key(photo.event_id, photo.id), io.BytesIO(renditions.preview_webp), "image/webp"
+        )
+        ctx.storage.put_stream(
+            keys.thumbnail_key(photo.event_id, photo.id), io.BytesIO(renditions.thumbnail_webp), "image/webp"
+        )
+        return detect_faces(ctx.face_engine, photo, path)
+
+
+def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> None:
+    with session_scope(ctx.sessions) as db:
+        repo = PhotoRepository(db)
+        owned = repo.owned(photo.id, token)
+        if owned is None:
+            if repo.get(photo.id) is None:
+                # Deleted while we worked: don't leave our previews behind.
+                ctx.storage.delete(keys.preview_key(photo.event_id, photo.id))
+                ctx.storage.delete(keys.thumbnail_key(photo.event_id, photo.id))
+            log.info("photo.lease_lost id=%s", photo.id)
+            return
+        repo.replace_faces(owned, faces)
+        owned.status = PhotoStatus.indexed
+        owned.face_count = len(faces)
+        owned.has_preview = True
+        owned.error = None
+        owned.processed_at = utcnow()
+        owned.lease_token = None
+        owned.lease_until = None
+    log.info("photo.indexed id=%s faces=%d", photo.id, len(faces))
+
+
+def _fail(ctx: AppContext, photo: Photo, token: str, reason: str) -> None:
+    with session_scope(ctx.sessions) as db:
+        owned = PhotoRepository(db).owned(photo.id, token)
+        if owned is None:
+            return
+        owned.status = PhotoStatus.failed
+        owned.error = reason[:2000]
+        owned.lease_token = None
+        owned.lease_until = None
+        owned.processed_at = utcnow()
+    log.warning("photo.failed id=%s reason=%s", photo.id, reason)
+
+
+def _release(ctx: AppContext, photo: Photo, token: str) -> None:
+    """Give the photo back (status uploaded) so the retry can claim it."""
+    with session_scope(ctx.sessions) as db:
+        owned = PhotoRepository(db).owned(photo.id, token)
+        if owned is not None:
+            owned.status = PhotoStatus.uploaded
+            owned.lease_token = None
+            owned.lease_until = None
+
+
+def sweep(ctx: AppContext) -> int:
+    """Re-queue photos whose job was lost (worker killed, queue unreachable at upload). Returns how many."""
+    now = utcnow()
+    with session_scope(ctx.sessions) as db:
+        # An upload whose job is neither queued nor started within a lease period was lost (the worker
+        # died between taking the job and claiming the photo, or the queue was down at upload).
+        lease = timedelta(seconds=ctx.settings.job_lease_seconds)
+        ids = PhotoRepository(db).stale(now, now - lease)
+    if not ids:
+        return 0
+    # A long queue is not a lost job: leave photos alone whose job is still waiting its turn.
+    queued = ctx.queue.pending_args("photos.process")
+    ids = [pid for pid in ids if (str(pid),) not in queued]
+    for pid in ids:
+        ctx.queue.enqueue("photos.process", str(pid))
+    if ids:
+        log.info("photos.sweep requeued=%d", len(ids))
+    return len(ids)

@@ -1,0 +1,136 @@
+"""Photo ingest: validate and store one file, list, delete, reprocess.
+
+Order of effects for an upload, so that nothing is ever half-stored:
+validate the spooled file → put the original in the object store → insert the row and commit →
+enqueue processing (after the commit). If the insert fails the object is deleted again; if the
+store fails no row is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from eventlens.db import session_scope
+from eventlens.jobs.after_commit import enqueue_after_commit
+from eventlens.models import Event, EventStatus, Photo, PhotoSource, PhotoStatus, User
+from eventlens.photos import imaging, keys
+from eventlens.photos.errors import IngestError
+from eventlens.photos.repository import PhotoRepository
+from eventlens.storage.base import ObjectStore
+
+log = logging.getLogger("eventlens.photos")
+
+PROCESS_JOB = "photos.process"
+
+
+@dataclass
+class Stored:
+    """The outcome of one file: a new photo, or the photo it duplicates."""
+
+    photo_id: uuid.UUID
+    status: PhotoStatus
+    duplicate: bool
+
+
+class EventNotAcceptingPhotos(IngestError):
+    status = 409
+    code = "event_archived"
+
+    def __init__(self) -> None:
+        super().__init__("This event is archived: it takes no new photos. Publish it again to add more.")
+
+
+def ingest_file(
+    sessions: sessionmaker[Session],
+    storage: ObjectStore,
+    *,
+    event_id: uuid.UUID,
+    path: Path,
+    sha256: str,
+    size: int,
+    filename: str,
+    source: PhotoSource,
+    uploader: User | None,
+    max_pixels: int,
+    album: str | None = None,
+) -> Stored:
+    """Validate the spooled file at ``path`` and store it as a photo of the event (its own transaction).
+
+    Raises an IngestError subclass (with HTTP status and code) when the file is refused; in that case
+    nothing is left behind in the database or the object store.
+    """
+    with session_scope(sessions) as db:
+        existing = PhotoRepository(db).by_sha256(event_id, sha256)
+        if existing is not None:
+            return Stored(existing.id, existing.status, duplicate=True)
+    info = imaging.inspect(path, max_pixels)  # raises UnsupportedType / TooManyPixels / CorruptImage
+    photo_id = uuid.uuid4()
+    key = keys.original_key(event_id, photo_id, info.kind.ext)
+    storage.put_file(key, path, content_type=info.kind.mime)
+    try:
+        with session_scope(sessions) as db:
+            event = db.get(Event, event_id)
+            if event is None:
+                raise IngestError("The event was deleted during the upload.")
+            if event.status == EventStatus.archived:
+                raise EventNotAcceptingPhotos()
+            photo = Photo(
+                id=photo_id,
+                event_id=event_id,
+                uploader_id=uploader.id if uploader else None,
+                source=source,
+                original_filename=filename[:500],
+                album=album,
+                object_key=key,
+                sha256=sha256,
+                size=size,
+                mime=info.kind.mime,
+                width=info.width,
+                height=info.height,
+                taken_at=info.taken_at,
+                camera=info.camera,
+                status=PhotoStatus.uploaded,
+            )
+            PhotoRepository(db).add(photo)
+            enqueue_after_commit(db, PROCESS_JOB, str(photo_id))
+    except IntegrityError:
+        # The same file arrived twice at once: the other upload won; point at its photo.
+        storage.delete(key)
+        with session_scope(sessions) as db:
+            existing = PhotoRepository(db).by_sha256(event_id, sha256)
+        if existing is None:
+            raise
+        return Stored(existing.id, existing.status, duplicate=True)
+    except BaseException:
+        storage.delete(key)
+        raise
+    log.info("photo.stored id=%s event=%s size=%d source=%s", photo_id, event_id, size, source.value)
+    return Stored(photo_id, PhotoStatus.uploaded, duplicate=False)
+
+
+def delete_photo(db: Session, storage: ObjectStore, photo: Photo) -> None:
+    """Remove the photo's objects, then its row (faces go with it). Objects first: a failure keeps the row."""
+    for key in keys.all_keys(photo.event_id, photo.id, photo.extension):
+        storage.delete(key)
+    event = db.get(Event, photo.event_id)
+    if event is not None and event.cover_photo_id == photo.id:
+        event.cover_photo_id = None
+    PhotoRepository(db).delete(photo)
+    log.info("photo.deleted id=%s event=%s", photo.id, photo.event_id)
+
+
+def reprocess(db: Session, event: Event, *, only_failed: bool) -> int:
+    """Queue processing again for the event's failed (or all finished) photos; returns how many."""
+    repo = PhotoRepository(db)
+    ids = repo.ids_for_reprocess(event.id, only_failed=only_failed)
+    repo.reset_for_reprocess(ids)
+    for pid in ids:
+        enqueue_after_commit(db, PROCESS_JOB, str(pid))
+    log.info("photos.reprocess event=%s count=%d only_failed=%s", event.id, len(ids), only_failed)
+    return len(ids)

@@ -1,0 +1,93 @@
+"""The object store interface: keys and bytes. It knows nothing of events or photos."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+# Keys are relative, slash-separated paths of safe characters: nothing can climb out of the store.
+_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+MAX_KEY_LENGTH = 500
+
+
+class ObjectStoreError(Exception):
+    """The store failed (I/O, network, credentials)."""
+
+
+class ObjectNotFound(ObjectStoreError, KeyError):
+    """No object under that key."""
+
+
+class InvalidKey(ObjectStoreError, ValueError):
+    """The key is not a safe relative path."""
+
+
+def validate_key(key: str) -> str:
+    """Return the key when it is safe; raise InvalidKey otherwise (absolute, '..', odd characters)."""
+    if (
+        not isinstance(key, str)
+        or len(key) > MAX_KEY_LENGTH
+        or not _KEY_RE.match(key)
+        or any(part in {".", ".."} for part in key.split("/"))
+    ):
+        raise InvalidKey(f"invalid object key: {key!r}")
+    return key
+
+
+def validate_prefix(prefix: str) -> str:
+    """A prefix for listing/deleting: a valid key followed by '/'."""
+    if not prefix.endswith("/"):
+        raise InvalidKey(f"prefix must end with '/': {prefix!r}")
+    validate_key(prefix[:-1])
+    return prefix
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """Where originals, previews and thumbnails live."""
+
+    name: str
+
+    def put_file(self, key: str, path: Path, content_type: str | None = None) -> None:
+        """Store the file at ``path`` under ``key`` (replacing any object there) atomically."""
+        ...
+
+    def put_stream(self, key: str, stream: BinaryIO, content_type: str | None = None) -> int:
+        """Store everything read from ``stream`` under ``key`` atomically; return the byte count."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the object; the caller closes it. Raises ObjectNotFound."""
+        ...
+
+    def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        """The object's bytes in chunks (for streaming responses). Raises ObjectNotFound."""
+        ...
+
+    def size(self, key: str) -> int:
+        """The object's size in bytes. Raises ObjectNotFound."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; no error when it is already gone."""
+        ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object whose key starts with ``prefix`` (ends with '/'); return how many."""
+        ...
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        """Keys under ``prefix`` (ends with '/'), in no particular order."""
+        ...
+
+    def signed_url(self, key: str, filename: str | None = None) -> str | None:
+        """A time-limited download URL where the backend has one; None for the local store."""
+        ...
+
+    def check(self) -> None:
+        """Raise ObjectStoreError when the store cannot be reached (for /readyz)."""
+        ...

@@ -1,0 +1,199 @@
+"""Object store on any S3-compatible service (AWS S3, Cloudflare R2, MinIO, SeaweedFS) through boto3."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from eventlens.storage.base import ObjectNotFound, ObjectStoreError, validate_key, validate_prefix
+
+_NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+# Multipart above 16 MB: big originals upload in parallel parts, photos below in one request.
+_TRANSFER = TransferConfig(multipart_threshold=16 * 1024 * 1024, multipart_chunksize=16 * 1024 * 1024)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class _FullReader:
+    """Counts the bytes boto3 reads, and fills each read: s3transfer takes a short read for the end
+    of the stream, so a stream that returns less than asked (a socket, a pipe) would be cut short."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            data = self._stream.read()
+        else:
+            parts: list[bytes] = []
+            wanted = size
+            while wanted > 0:
+                chunk = self._stream.read(wanted)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                wanted -= len(chunk)
+            data = b"".join(parts)
+        self.count += len(data)
+        return data
+
+
+class S3ObjectStore:
+    name = "s3"
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        endpoint_url: str | None,
+        access_key_id: str | None,
+        secret_access_key: str | None,
+        region: str = "us-east-1",
+        signed_url_seconds: int = 900,
+        create_bucket: bool = True,
+    ) -> None:
+        self.bucket = bucket
+        self.signed_url_seconds = signed_url_seconds
+        config = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": "path" if endpoint_url else "auto"},
+            retries={"max_attempts": 5, "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=60,
+        )
+        # A client is thread-safe: one per store serves every request and worker thread.
+        self.client: Any = boto3.session.Session().client(
+            "s3",
+            endpoint_url=endpoint_url,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            region_name=region,
+            config=config,
+        )
+        if create_bucket:
+            self._ensure_bucket(region)
+
+    def _ensure_bucket(self, region: str) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+            return
+        except ClientError as exc:
+            if _code(exc) not in _NOT_FOUND | {"NoSuchBucket"}:
+                raise ObjectStoreError(f"cannot reach bucket {self.bucket}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise ObjectStoreError(f"cannot reach the S3 endpoint: {exc}") from exc
+        kwargs: dict[str, Any] = {"Bucket": self.bucket}
+        if region and region not in {"us-east-1", "auto"}:
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": region}
+        try:
+            self.client.create_bucket(**kwargs)
+        except ClientError as exc:
+            if _code(exc) not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise ObjectStoreError(f"cannot create bucket {self.bucket}: {exc}") from exc
+
+    def _call(self, what: str, key: str, fn: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(Bucket=self.bucket, **kwargs)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                raise ObjectNotFound(key) from exc
+            raise ObjectStoreError(f"S3 {what} {key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise ObjectStoreError(f"S3 {what} {key}: {exc}") from exc
+
+    def put_file(self, key: str, path: Path, content_type: str | None = None) -> None:
+        validate_key(key)
+        extra = {"ContentType": content_type} if content_type else None
+        try:
+            self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra, Config=_TRANSFER)
+        except (ClientError, BotoCoreError) as exc:
+            raise ObjectStoreError(f"S3 put {key}: {exc}") from exc
+
+    def put_stream(self, key: str, stream: BinaryIO, content_type: str | None = None) -> int:
+        validate_key(key)
+        counter = _FullReader(stream)
+        extra = {"ContentType": content_type} if content_type else None
+        try:
+            self.client.upload_fileobj(counter, self.bucket, key, ExtraArgs=extra, Config=_TRANSFER)
+        except (ClientError, BotoCoreError) as exc:
+            raise ObjectStoreError(f"S3 put {key}: {exc}") from exc
+        return counter.count
+
+    def open(self, key: str) -> BinaryIO:
+        validate_key(key)
+        response = self._call("get", key, self.client.get_object, Key=key)
+        return cast(BinaryIO, response["Body"])
+
+    def iter_chunks(self, key: str, chunk_size: int = 1024 * 1024) -> Iterator[bytes]:
+        body = self.open(key)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                while chunk := body.read(chunk_size):
+                    yield chunk
+            finally:
+                body.close()
+
+        return chunks()
+
+    def size(self, key: str) -> int:
+        validate_key(key)
+        return int(self._call("head", key, self.client.head_object, Key=key)["ContentLength"])
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.size(key)
+        except ObjectNotFound:
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        validate_key(key)
+        with contextlib.suppress(ObjectNotFound):
+            self._call("delete", key, self.client.delete_object, Key=key)
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        validate_prefix(prefix)
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield str(item["Key"])
+        except (ClientError, BotoCoreError) as exc:
+            raise ObjectStoreError(f"S3 list {prefix}: {exc}") from exc
+
+    def delete_prefix(self, prefix: str) -> int:
+        keys = list(self.list_keys(prefix))
+        for i in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[i : i + 1000]]
+            response = self._call("delete", prefix, self.client.delete_objects, Delete={"Objects": batch})
+            if response.get("Errors"):
+                first = response["Errors"][0]
+                raise ObjectStoreError(f"S3 delete {first.get('Key')}: {first.get('Message')}")
+        return len(keys)
+
+    def signed_url(self, key: str, filename: str | None = None) -> str | None:
+        validate_key(key)
+        params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
+        if filename:
+            safe = filename.replace('"', "").encode("ascii", "replace").decode()
+            params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        return str(
+            self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.signed_url_seconds)
+        )
+
+    def check(self) -> None:
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (ClientError, BotoCoreError) as exc:
+            raise ObjectStoreError(f"S3 bucket {self.bucket} unreachable: {exc}") from exc

@@ -1,0 +1,134 @@
+"""Landing page with sign-in and sign-up forms; sign-out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from eventlens.auth import service, tokens
+from eventlens.auth.endpoints import clear_session_cookie, client_ip, set_session_cookie
+from eventlens.auth.repository import UserRepository
+from eventlens.auth.schemas import LoginRequest, SignupRequest
+from eventlens.context import Ctx, DbSession
+from eventlens.errors import ApiError
+from eventlens.models import User
+from eventlens.web.rendering import ANON_CSRF_COOKIE, form_csrf_ok, page_principal, redirect, render, t
+
+router = APIRouter(include_in_schema=False)
+FormStr = Annotated[str, Form()]
+
+
+def _landing(
+    request: Request,
+    ctx: Ctx,
+    db: DbSession,
+    *,
+    errors: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    anon = request.cookies.get(ANON_CSRF_COOKIE) or tokens.new_token(24)
+    first = UserRepository(db).count() == 0
+    response = render(
+        request,
+        "landing.html",
+        status_code=status_code,
+        anon_csrf=anon,
+        errors=errors or [],
+        form=form or {},
+        first_user=first,
+        signup_allowed=first or ctx.settings.signup_open,
+    )
+    response.set_cookie(
+        ANON_CSRF_COOKIE, anon, httponly=True, secure=ctx.settings.cookie_secure, samesite="lax", path="/"
+    )
+    return response
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+
+
+def _signed_in(request: Request, ctx: Ctx, db: DbSession, user: User) -> Response:
+    new = service.start_session(
+        db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
+    )
+    response = redirect("/events")
+    set_session_cookie(response, ctx.settings, new)
+    return response
+
+
+@router.get("/")
+def landing(request: Request, ctx: Ctx, db: DbSession) -> Response:
+    if page_principal(request, ctx):
+        return redirect("/events")
+    return _landing(request, ctx, db)
+
+
+@router.post("/signup")
+def signup_form(
+    request: Request,
+    ctx: Ctx,
+    db: DbSession,
+    email: FormStr = "",
+    password: FormStr = "",
+    name: FormStr = "",
+    csrf_token: FormStr = "",
+) -> Response:
+    echo = {"name": name, "signup_email": email}
+    if not form_csrf_ok(csrf_token, None, request):
+        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
+    try:
+        body = SignupRequest.model_validate({"email": email, "password": password, "name": name})
+        user = service.signup(
+            db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
+        )
+    except ValidationError as exc:
+        return _landing(request, ctx, db, errors=_messages(exc), form=echo, status_code=422)
+    except ApiError as exc:
+        return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
+    return _signed_in(request, ctx, db, user)
+
+
+@router.post("/login")
+def login_form(
+    request: Request,
+    ctx: Ctx,
+    db: DbSession,
+    email: FormStr = "",
+    password: FormStr = "",
+    csrf_token: FormStr = "",
+) -> Response:
+    echo = {"email": email}
+    if not form_csrf_ok(csrf_token, None, request):
+        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
+    try:
+        body = LoginRequest.model_validate({"email": email, "password": password})
+        user = service.authenticate(
+            db,
+            ctx.limiter,
+            ctx.settings.login_rate_limit,
+            email=body.email,
+            password=body.password,
+            client_ip=client_ip(request),
+        )
+    except ValidationError as exc:
+        return _landing(request, ctx, db, errors=_messages(exc), form=echo, status_code=422)
+    except ApiError as exc:
+        return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
+    return _signed_in(request, ctx, db, user)
+
+
+@router.post("/logout")
+def logout_form(request: Request, ctx: Ctx, db: DbSession, csrf_token: FormStr = "") -> Response:
+    principal = page_principal(request, ctx)
+    if principal is not None and principal.session is not None:
+        if not form_csrf_ok(csrf_token, principal, request):
+            return redirect("/events")
+        service.end_session(db, principal.session.id)
+    response = redirect("/")
+    clear_session_cookie(response, ctx.settings)
+    return response

@@ -1,0 +1,61 @@
+"""Template rendering and the pieces every page needs: who is signed in, CSRF for forms, strings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from eventlens.auth import tokens
+from eventlens.auth.dependencies import Principal, resolve_principal
+from eventlens.context import AppContext
+from eventlens.web.i18n import Translator
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+ANON_CSRF_COOKIE = "eventlens_csrf"
+
+t = Translator()
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.globals["t"] = t
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    principal: Principal | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    base: dict[str, Any] = {
+        "user": principal.user if principal else None,
+        "csrf_token": principal.session.csrf_token if principal and principal.session else None,
+        "flashes": [],
+    }
+    return templates.TemplateResponse(request, name, base | context, status_code=status_code)
+
+
+def page_principal(request: Request, ctx: AppContext) -> Principal | None:
+    """The signed-in browser user (cookie only: pages are not for Bearer tokens)."""
+    if request.headers.get("authorization"):
+        return None
+    principal = resolve_principal(request, ctx)
+    return principal if principal and principal.via == "session" else None
+
+
+def form_csrf_ok(form_token: object, principal: Principal | None, request: Request) -> bool:
+    """Signed-in forms carry the session's token; anonymous ones the double-submit cookie's."""
+    if not isinstance(form_token, str) or not form_token:
+        return False
+    if principal is not None and principal.session is not None:
+        return tokens.same(form_token, principal.session.csrf_token)
+    cookie = request.cookies.get(ANON_CSRF_COOKIE, "")
+    return bool(cookie) and tokens.same(form_token, cookie)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

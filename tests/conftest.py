@@ -1,0 +1,151 @@
+"""Real fixtures: a migrated database (SQLite file or PostgreSQL), a real object store, the app in-process.
+
+The suite runs in one of two profiles (``EVENTLENS_TEST_PROFILE``):
+- ``embedded`` (default): SQLite file, local object store, in-memory rate limits.
+- ``scaled``: PostgreSQL at ``EVENTLENS_TEST_PG`` (default 127.0.0.1:5432/test), Redis at
+  ``EVENTLENS_TEST_REDIS`` (default redis://127.0.0.1:6379/0), and a SeaweedFS S3 server the suite starts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from eventlens.app import create_app
+from eventlens.config import Settings
+from eventlens.db import Base, make_engine
+from eventlens.migrate import upgrade
+
+if TYPE_CHECKING:
+    from tests.support.seaweedfs import SeaweedFS
+
+PROFILE = os.environ.get("EVENTLENS_TEST_PROFILE", "embedded")
+if PROFILE not in {"embedded", "scaled"}:
+    raise RuntimeError(f"EVENTLENS_TEST_PROFILE must be 'embedded' or 'scaled', not {PROFILE!r}")
+PG_URL = os.environ.get("EVENTLENS_TEST_PG", "postgresql+psycopg://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("EVENTLENS_TEST_REDIS", "redis://127.0.0.1:6379/0")
+DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "faces"
+
+
+def pytest_report_header() -> str:
+    return f"eventlens profile: {PROFILE}"
+
+
+@pytest.fixture(scope="session")
+def dataset() -> Path:
+    if not (DATASET / "identities").is_dir():
+        pytest.fail(f"face dataset not found at {DATASET} (expected ../shared/datasets/faces)")
+    return DATASET
+
+
+def _pg_admin_dsn() -> str:
+    return PG_URL.replace("postgresql+psycopg://", "postgresql://")
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated once for the session: SQLite template file, or a fresh PostgreSQL database."""
+    if PROFILE == "embedded":
+        path = tmp_path_factory.mktemp("db") / "template.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    name = f"eventlens_t_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(_pg_admin_dsn(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
+    """A clean, migrated database for one test."""
+    if migrated_database.startswith("sqlite"):
+        path = tmp_path / "eventlens.db"
+        shutil.copyfile(migrated_database.removeprefix("sqlite:///"), path)
+        yield f"sqlite:///{path}"
+        return
+    yield migrated_database
+    engine = make_engine(migrated_database)
+    with engine.begin() as conn:
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS | None]:
+    if PROFILE != "scaled":
+        yield None
+        return
+    from tests.support.seaweedfs import run_seaweedfs
+
+    with run_seaweedfs(tmp_path_factory.mktemp("weed")) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path, s3_server: SeaweedFS | None) -> Settings:
+    """Settings for one test; in the scaled profile each test gets its own bucket and Redis prefix."""
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "data",
+        "database_url": database_url,
+        "secret_key": "test-secret-key",
+        "base_url": "https://testserver",
+        "log_level": "DEBUG",
+    }
+    if s3_server is not None:
+        values |= {
+            "storage": "s3",
+            "s3_endpoint_url": s3_server.endpoint_url,
+            "s3_access_key_id": s3_server.access_key,
+            "s3_secret_access_key": s3_server.secret_key,
+            "s3_region": s3_server.region,
+            "s3_bucket": f"t-{uuid.uuid4().hex[:16]}",
+            "redis_url": REDIS_URL,
+            "redis_prefix": f"eltest-{uuid.uuid4().hex[:12]}",
+        }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    # https: the session cookie is Secure, and httpx (like a browser) keeps it off plain http.
+    with TestClient(app, base_url="https://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def new_client(app):  # type: ignore[no-untyped-def]
+    """Make more independent browsers (own cookie jars) on the same app."""
+    made: list[TestClient] = []
+
+    def make() -> TestClient:
+        c = TestClient(app, base_url="https://testserver")
+        c.__enter__()
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.__exit__(None, None, None)
