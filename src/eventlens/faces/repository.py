@@ -19,7 +19,8 @@ class FaceRepository:
 
     def snapshot(self, event_id: uuid.UUID, engine_id: str) -> Snapshot:
         count, newest = self.db.execute(
-            select(func.count(Face.id), func.max(Face.created_at)).where(
+            # count(*), not count(id): both aggregates then come from ix_faces_event_engine alone.
+            select(func.count(), func.max(Face.created_at)).where(
                 Face.event_id == event_id, Face.engine_id == engine_id
             )
         ).one()

@@ -18,7 +18,7 @@ from eventlens.errors import ApiError
 MAX_SELFIE_BYTES = 15 * 1024 * 1024
 MAX_SELFIE_PIXELS = 50_000_000
 # A selfie needs no more than this for a good face crop; decoding smaller is faster and uses less memory.
-ANALYSIS_SIDE = 1280
+ANALYSIS_SIDE = 800
 
 
 class _SelfieParts:

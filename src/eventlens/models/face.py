@@ -14,7 +14,7 @@ class Face(Base):
     """One detected face. The box is in pixels of the upright (EXIF-rotated) original."""
 
     __tablename__ = "faces"
-    __table_args__ = (Index("ix_faces_event_engine", "event_id", "engine_id"),)
+    __table_args__ = (Index("ix_faces_event_engine", "event_id", "engine_id", "created_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
