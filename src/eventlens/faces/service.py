@@ -6,7 +6,6 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,9 +23,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("eventlens.faces")
 
 
-def detect_faces(engine: FaceEngine, photo: Photo, path: Path) -> list[Face]:
-    """Face rows for the photo at ``path``: boxes in pixels of the upright original."""
-    analysed = imaging.load_for_analysis(path, engine.analysis_side)
+def detect_faces(engine: FaceEngine, photo: Photo, analysed: imaging.Analysed) -> list[Face]:
+    """Face rows for the photo decoded in ``analysed``: boxes in pixels of the upright original."""
     pixels = np.asarray(analysed.image.convert("RGB"), dtype=np.uint8)
     rows: list[Face] = []
     for face in engine.detect_and_embed(pixels):

@@ -66,6 +66,7 @@ __all__ = [
     "inspect",
     "load_for_analysis",
     "make_renditions",
+    "renditions_of",
     "sniff",
     "sniff_bytes",
 ]
@@ -580,6 +581,18 @@ def make_renditions(
     The file is decoded once, at the preview's size; the thumbnail is made from the preview.
     """
     preview, _ = _decode_upright(path, preview_side, max_pixels)
+    return renditions_of(preview, preview_side, thumbnail_side, preview_quality, thumbnail_quality)
+
+
+def renditions_of(
+    image: Image.Image,
+    preview_side: int = PREVIEW_SIDE,
+    thumbnail_side: int = THUMBNAIL_SIDE,
+    preview_quality: int = PREVIEW_QUALITY,
+    thumbnail_quality: int = THUMBNAIL_QUALITY,
+) -> Renditions:
+    """Preview and thumbnail of an already decoded upright sRGB image (e.g. the one faces are found in)."""
+    preview = _fit(image, preview_side)
     thumbnail = _fit(preview, thumbnail_side)
     return Renditions(
         preview_webp=_webp(preview, preview_quality),
@@ -592,5 +605,7 @@ def make_renditions(
 def _webp(im: Image.Image, quality: int) -> bytes:
     buf = io.BytesIO()
     # No exif/icc arguments: the pixels are already sRGB and renditions must not carry GPS or serials.
-    im.save(buf, format="WEBP", quality=quality, method=4)
+    # method 0: a 1600 px preview encodes in ~60 ms instead of ~160 ms (method 4) for ~2 % more bytes;
+    # the processing job runs once per photo on the camera's schedule, so speed wins.
+    im.save(buf, format="WEBP", quality=quality, method=0)
     return buf.getvalue()

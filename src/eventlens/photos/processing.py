@@ -73,14 +73,17 @@ def _work(ctx: AppContext, photo: Photo) -> list[Face]:
             raise PermanentFailure("The original file is missing from storage; upload it again.") from exc
         tmp.flush()
         path = Path(tmp.name)
-        renditions = imaging.make_renditions(path)
+        # One decode serves both: the previews and the face engine want the same ~1600 px copy.
+        side = max(imaging.PREVIEW_SIDE, ctx.face_engine.analysis_side)
+        analysed = imaging.load_for_analysis(path, side)
+        renditions = imaging.renditions_of(analysed.image)
         ctx.storage.put_stream(
             keys.preview_key(photo.event_id, photo.id), io.BytesIO(renditions.preview_webp), "image/webp"
         )
         ctx.storage.put_stream(
             keys.thumbnail_key(photo.event_id, photo.id), io.BytesIO(renditions.thumbnail_webp), "image/webp"
         )
-        return detect_faces(ctx.face_engine, photo, path)
+        return detect_faces(ctx.face_engine, photo, analysed)
 
 
 def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> None:
