@@ -1,0 +1,121 @@
+"""``eventlens upload`` against a real server process over a socket, with an API token."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from eventlens.config import Settings
+from tests.factories import api_token, create_event, settings_env, signup
+
+EVENTLENS = Path(sys.executable).parent / "eventlens"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """``eventlens api`` on the test's database and object store (the in-process app shares them)."""
+    port = _free_port()
+    log = (tmp_path / "api.log").open("wb")
+    proc = subprocess.Popen(
+        [str(EVENTLENS), "api", "--port", str(port)],
+        env=settings_env(settings),
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, (tmp_path / "api.log").read_text()
+            assert time.monotonic() < deadline, "the API did not come up within 60 s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def _upload(folder: Path, event_id: str, url: str, token: str) -> subprocess.CompletedProcess[str]:
+    """Run the command; its messages (rich console, stderr) are in ``stdout`` of the result."""
+    return subprocess.run(
+        [str(EVENTLENS), "upload", str(folder), "--event", event_id, "--server", url, "--parallel", "3"],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")},
+            "EVENTLENS_TOKEN": token,
+            "COLUMNS": "200",
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_upload_a_folder_then_again_skips_what_is_there(
+    client: TestClient, server: str, dataset: Path, tmp_path: Path, app: Any
+) -> None:
+    signup(client)
+    token = api_token(client)
+    event_id = create_event(client, name="Folder upload")["id"]
+    folder = tmp_path / "card"
+    photos = sorted(dataset.glob("identities/*/*.jpg"))[:4]
+    for i, src in enumerate(photos):
+        dest = folder / ("DCIM/100CANON" if i % 2 else "") / f"IMG_{i:04d}.JPG"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.read_bytes())
+    (folder / "notes.jpg").write_text("not a photo, only named like one")
+    (folder / "DCIM" / "broken.jpg").write_bytes(photos[0].read_bytes()[:300] + b"\x00" * 10)
+
+    first = _upload(folder, event_id, server, token)
+    assert first.returncode == 1, first.stdout  # one file failed: the summary says so
+    assert "4 uploaded" in first.stdout and "1 failed" in first.stdout, first.stdout
+    assert "broken.jpg" in first.stdout and "notes.jpg" not in first.stdout, first.stdout
+    items = client.get(f"/api/events/{event_id}/photos").json()["items"]
+    assert sorted(i["original_filename"] for i in items) == [f"IMG_{i:04d}.JPG" for i in range(4)]
+    assert {i["source"] for i in items} == {"cli"}
+
+    (folder / "DCIM" / "broken.jpg").unlink()
+    again = _upload(folder, event_id, server, token)
+    assert again.returncode == 0, again.stdout
+    assert "0 uploaded" in again.stdout and "4 already there" in again.stdout, again.stdout
+    assert len(client.get(f"/api/events/{event_id}/photos").json()["items"]) == 4
+
+
+def test_a_wrong_token_or_event_stops_with_a_clear_message(
+    client: TestClient, server: str, dataset: Path, tmp_path: Path
+) -> None:
+    signup(client)
+    event_id = create_event(client)["id"]
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(next(iter(sorted(dataset.glob("identities/*/*.jpg")))).read_bytes())
+    bad_token = _upload(folder, event_id, server, "not-a-token")
+    assert bad_token.returncode == 1
+    assert "Cannot use event" in bad_token.stdout, bad_token.stdout
+    token = api_token(client)
+    missing = _upload(folder, "00000000-0000-0000-0000-000000000000", server, token)
+    assert missing.returncode == 1 and "Cannot use event" in missing.stdout, missing.stdout
+    assert client.get(f"/api/events/{event_id}/photos").json()["items"] == []
