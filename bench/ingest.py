@@ -212,7 +212,7 @@ def bench_worker(
 def bench_steps(photos: list[Path]) -> None:
     """The processing job's two halves in this process, one photo at a time (one core)."""
     from eventlens.faces.engine.registry import load_engine
-    from eventlens.photos import imaging
+    from eventlens.photos import imaging, processing
 
     engine = load_engine()
     engine.warm_up()
@@ -222,7 +222,8 @@ def bench_steps(photos: list[Path]) -> None:
         t0 = time.perf_counter()
         imaging.inspect(p, 120_000_000)  # at upload: type, size, pixel limit, EXIF
         t1 = time.perf_counter()
-        analysed = imaging.load_for_analysis(p, max(imaging.PREVIEW_SIDE, engine.analysis_side))
+        side = max(imaging.PREVIEW_SIDE, engine.analysis_side)
+        analysed = imaging.load_for_analysis(p, side, slack=processing.DECODE_SLACK)
         t2 = time.perf_counter()
         imaging.renditions_of(analysed.image)
         t3 = time.perf_counter()

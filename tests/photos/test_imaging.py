@@ -438,6 +438,17 @@ def test_analysis_decodes_big_jpegs_at_reduced_size(
     assert draft_calls == [((6000, 4000), (750, 500))]
 
 
+def test_slack_lets_a_24mp_jpeg_decode_at_quarter_scale(
+    jpeg_24mp: Path, draft_calls: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    # What processing asks for: "about 1600 px" may be 1500 when libjpeg can then decode at 1/4.
+    analysed = load_for_analysis(jpeg_24mp, 1600, slack=0.9)
+    assert draft_calls == [((6000, 4000), (1500, 1000))]
+    assert analysed.image.size == (1500, 1000)
+    assert analysed.to_original((150, 100, 300, 200)) == pytest.approx((600, 400, 1200, 800))
+    assert load_for_analysis(jpeg_24mp, 1600).image.size == (1600, 1067)  # no slack: the full 1600
+
+
 def test_analysis_never_upscales(dataset: Path) -> None:
     analysed = load_for_analysis(dataset / SMALL_JPEG, 640)  # a 150 x 150 LFW crop
     assert analysed.image.size == (150, 150)

@@ -457,10 +457,11 @@ _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _decode_upright(
-    path: Path, long_side: int, max_pixels: int | None
+    path: Path, long_side: int, max_pixels: int | None, slack: float = 1.0
 ) -> tuple[Image.Image, tuple[int, int]]:
     """Decode once, at the smallest size that still gives ``long_side``; return upright RGB and the
-    original's upright size."""
+    original's upright size. With ``slack`` < 1 a JPEG may come out that much smaller than ``long_side``
+    when that lets libjpeg decode at the next smaller scale (a 6000 px photo at 1/4: 1500 px)."""
     kind = sniff(path)
     _require_strict_decoding()
     with _decoding(max_pixels), _open(path, kind) as im:
@@ -468,7 +469,7 @@ def _decode_upright(
             _check_pixels(im.size, max_pixels)
         width, height = im.size
         if long_side < max(width, height):
-            s = long_side / max(width, height)
+            s = long_side * slack / max(width, height)
             # Ask for the target's own aspect ratio: Pillow picks the largest JPEG scale (1/2, 1/4, 1/8)
             # that keeps *both* sides at or above the request, so a square box would be limited by the
             # short side and decode twice as large as needed. HEIF may pick an embedded thumbnail; other
@@ -556,14 +557,16 @@ def _apply_icc(im: Image.Image, icc: bytes) -> Image.Image:
 # Public decoding entry points
 
 
-def load_for_analysis(path: Path, max_side: int, *, max_pixels: int | None = None) -> Analysed:
+def load_for_analysis(
+    path: Path, max_side: int, *, max_pixels: int | None = None, slack: float = 1.0
+) -> Analysed:
     """Upright RGB image with its long side at most ``max_side``, for face detection.
 
     JPEGs are decoded at reduced scale, so big photos are never fully expanded. ``scale`` in the result
     maps coordinates back to the full-size upright original. Pass ``max_pixels`` when the file has not
     been through :func:`inspect` (a guest selfie, say).
     """
-    image, original = _decode_upright(path, max_side, max_pixels)
+    image, original = _decode_upright(path, max_side, max_pixels, slack)
     return Analysed(image=image, scale=max(original) / max(image.size), original_size=original)
 
 

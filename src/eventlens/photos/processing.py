@@ -28,6 +28,7 @@ from eventlens.storage.base import ObjectNotFound
 log = logging.getLogger("eventlens.photos")
 
 MAX_ATTEMPTS = 5
+DECODE_SLACK = 0.9
 
 
 class PermanentFailure(Exception):
@@ -74,8 +75,9 @@ def _work(ctx: AppContext, photo: Photo) -> list[Face]:
         tmp.flush()
         path = Path(tmp.name)
         # One decode serves both: the previews and the face engine want the same ~1600 px copy.
+        # "About 1600": a 24-MP JPEG decodes at 1/4 scale (1500 px) in a third of the time of 1/2.
         side = max(imaging.PREVIEW_SIDE, ctx.face_engine.analysis_side)
-        analysed = imaging.load_for_analysis(path, side)
+        analysed = imaging.load_for_analysis(path, side, slack=DECODE_SLACK)
         renditions = imaging.renditions_of(analysed.image)
         ctx.storage.put_stream(
             keys.preview_key(photo.event_id, photo.id), io.BytesIO(renditions.preview_webp), "image/webp"
