@@ -56,6 +56,9 @@ class EventCreate(_EventFields):
 
 class EventUpdate(_EventFields):
     name: str | None = Field(None, min_length=1, max_length=200)
+    cover_photo_id: uuid.UUID | None = Field(
+        None, description="A photo of this event shown at the top of the guest page; null clears it"
+    )
 
 
 class PhotoCounts(BaseModel):

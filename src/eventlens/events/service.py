@@ -16,7 +16,7 @@ from eventlens.events import slugs
 from eventlens.events.links import guest_url
 from eventlens.events.repository import EventRepository
 from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
-from eventlens.models import Event, EventStatus, User
+from eventlens.models import Event, EventStatus, Photo, User
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.keys import event_prefix
 from eventlens.storage.base import ObjectStore
@@ -101,6 +101,12 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
     if "access_code" in changes:
         code = changes["access_code"]
         event.access_code_hash = passwords.hash_password(code) if code else None
+    if "cover_photo_id" in changes:
+        cover = changes["cover_photo_id"]
+        photo = db.get(Photo, cover) if cover else None
+        if cover and (photo is None or photo.event_id != event.id):
+            raise Invalid("cover_photo_id: not a photo of this event", field="cover_photo_id")
+        event.cover_photo_id = cover
     if "slug" in changes and changes["slug"] is not None and changes["slug"] != event.slug:
         event.slug = _unique_slug(EventRepository(db), changes["slug"], event.name, event.id)
     event.expires_at = _expires_at(event)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
 from zipstream import ZipStream
 
 from eventlens.context import AppContext, Ctx, DbSession
@@ -18,7 +19,14 @@ from eventlens.db import session_scope
 from eventlens.errors import ApiError, NotFound
 from eventlens.guests import access
 from eventlens.guests.repository import GuestRepository
-from eventlens.guests.schemas import DownloadRequest, FaceBox, PublicEvent, SearchMatch, SearchResult
+from eventlens.guests.schemas import (
+    AccessAnswer,
+    DownloadRequest,
+    FaceBox,
+    PublicEvent,
+    SearchMatch,
+    SearchResult,
+)
 from eventlens.guests.selfie import decode_selfie, read_selfie
 from eventlens.models import Event, Photo
 from eventlens.photos.endpoints import image_response
@@ -68,6 +76,39 @@ def public_event(slug: str, db: DbSession, ctx: Ctx) -> PublicEvent:
     )
 
 
+@router.post("/{slug}/access", response_model=AccessAnswer)
+def check_access(slug: str, request: Request, ctx: Ctx, code: AccessCode = None) -> AccessAnswer:
+    """Check an access code (header ``X-Access-Code``); the answer's guest pass opens the event for 24 h.
+
+    Wrong codes count against the client's login rate limit, so codes cannot be guessed quickly.
+    """
+    event = _published(ctx, slug)
+    client = _client(request)
+    if not ctx.limiter.test(ctx.settings.login_rate_limit, "access-code", client):
+        ctx.limiter.hit(ctx.settings.login_rate_limit, "access-code", client)  # raises 429
+    try:
+        access.require_access(event, code=code, token=None, secret=ctx.settings.secret)
+    except ApiError:
+        ctx.limiter.count(ctx.settings.login_rate_limit, "access-code", client)
+        log.info("guest.access_refused event=%s client=%s", event.id, client)
+        raise
+    return AccessAnswer(guest_pass=access.make_pass(ctx.settings.secret, event.id))
+
+
+@router.get("/{slug}/cover", response_class=Response)
+def cover(slug: str, ctx: Ctx) -> Response:
+    """The event's cover photo (its preview), chosen by the photographer; public like the event's name."""
+    with session_scope(ctx.sessions) as db:
+        repo = GuestRepository(db)
+        event = repo.published(slug)
+        if event is None or event.cover_photo_id is None:
+            raise NotFound("cover")
+        photos = repo.photos(event.id, [event.cover_photo_id])
+    if not photos:
+        raise NotFound("cover")
+    return image_response(ctx, photos[0], "preview")
+
+
 @router.post(
     "/{slug}/search",
     response_model=SearchResult,
@@ -86,14 +127,16 @@ def public_event(slug: str, db: DbSession, ctx: Ctx) -> PublicEvent:
         }
     },
 )
-async def search(slug: str, request: Request, ctx: Ctx, code: AccessCode = None) -> SearchResult:
+async def search(
+    slug: str, request: Request, ctx: Ctx, code: AccessCode = None, t: GuestPass = None
+) -> SearchResult:
     """Find the event's photos of the person in the selfie. The selfie is used in memory and not kept."""
     started = time.perf_counter()
     settings = ctx.settings
     ctx.limiter.hit(settings.search_rate_limit, "search-client", _client(request))
     event = await run_in_threadpool(_published, ctx, slug)
     ctx.limiter.hit(settings.search_rate_limit_event, "search-event", str(event.id))
-    await run_in_threadpool(access.require_access, event, code=code, token=None, secret=settings.secret)
+    await run_in_threadpool(access.require_access, event, code=code, token=t, secret=settings.secret)
     data = await read_selfie(request.headers.get("content-type", ""), request.stream())
     pixels = await run_in_threadpool(decode_selfie, data)
     del data  # nothing of the selfie outlives this request
@@ -146,6 +189,22 @@ async def search(slug: str, request: Request, ctx: Ctx, code: AccessCode = None)
     return SearchResult(matches=matches, guest_pass=guest_pass)
 
 
+def _zip_photos(
+    ctx: AppContext, slug: str, body: DownloadRequest, code: str | None, token: str | None
+) -> tuple[Event, list[Photo]]:
+    with session_scope(ctx.sessions) as db:
+        repo = GuestRepository(db)
+        event = repo.published(slug)
+        if event is None:
+            raise NotFound("event")
+        access.require_access(event, code=code, token=token, secret=ctx.settings.secret)
+        photos = repo.photos(event.id, body.photo_ids)
+        if not photos:
+            raise NotFound("photo")
+        repo.record_download(event.id, len(photos))
+    return event, photos
+
+
 def _guest_photo(
     ctx: AppContext, slug: str, photo_id: uuid.UUID, code: str | None, token: str | None
 ) -> tuple[Event, Photo]:
@@ -179,21 +238,55 @@ def guest_image(
     return image_response(ctx, photo, variant)
 
 
-@router.post("/{slug}/download", response_class=StreamingResponse)
-def download_zip(
-    slug: str, body: DownloadRequest, ctx: Ctx, code: AccessCode = None, t: GuestPass = None
+_ZIP_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": DownloadRequest.model_json_schema()},
+            # A plain HTML form (photo_ids repeated, t = guest pass): the browser then streams the download.
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "photo_ids": {"type": "array", "items": {"type": "string", "format": "uuid"}},
+                        "t": {"type": "string"},
+                    },
+                    "required": ["photo_ids"],
+                }
+            },
+        },
+    }
+}
+
+
+async def _download_request(request: Request) -> tuple[DownloadRequest, str | None]:
+    """The photo ids (JSON body or form fields) and, from a form, the guest pass."""
+    ctype = request.headers.get("content-type", "")
+    try:
+        if ctype.startswith("application/json"):
+            return DownloadRequest.model_validate_json(await request.body()), None
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            ids = [str(v) for v in form.getlist("photo_ids")]
+            token = form.get("t")
+            return DownloadRequest(photo_ids=ids), token if isinstance(token, str) and token else None
+    except ValidationError as exc:
+        raise ApiError(
+            422,
+            "validation_error",
+            "photo_ids must list 1 to 1000 photo ids.",
+            exc.errors(include_url=False, include_context=False),
+        ) from None
+    raise ApiError(415, "unsupported_media_type", 'Send JSON {"photo_ids": [...]} or a form.')
+
+
+@router.post("/{slug}/download", response_class=StreamingResponse, openapi_extra=_ZIP_BODY)
+async def download_zip(
+    slug: str, request: Request, ctx: Ctx, code: AccessCode = None, t: GuestPass = None
 ) -> StreamingResponse:
     """A ZIP of the chosen originals, streamed as it is made (nothing is built up in memory or on disk)."""
-    with session_scope(ctx.sessions) as db:
-        repo = GuestRepository(db)
-        event = repo.published(slug)
-        if event is None:
-            raise NotFound("event")
-        access.require_access(event, code=code, token=t, secret=ctx.settings.secret)
-        photos = repo.photos(event.id, body.photo_ids)
-        if not photos:
-            raise NotFound("photo")
-        repo.record_download(event.id, len(photos))
+    body, form_pass = await _download_request(request)
+    event, photos = await run_in_threadpool(_zip_photos, ctx, slug, body, code, t or form_pass)
     archive = ZipStream(sized=False)  # photos are already compressed: store them as they are
     used: set[str] = set()
     for photo in photos:

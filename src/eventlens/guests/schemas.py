@@ -45,3 +45,7 @@ class SearchResult(BaseModel):
 
 class DownloadRequest(BaseModel):
     photo_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+
+
+class AccessAnswer(BaseModel):
+    guest_pass: str = Field(description="Send as ?t= on search, image and download URLs for 24 hours")
