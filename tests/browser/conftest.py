@@ -67,7 +67,9 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this thread while
+# it lives, and later tests that call asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's Chromium is needed for the browser tests: apt-get install chromium")
@@ -81,7 +83,7 @@ def launch(playwright: Any, *extra: str) -> Any:
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, *extra])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Any) -> Iterator[Any]:
     b = launch(playwright_instance)
     yield b
