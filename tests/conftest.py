@@ -24,6 +24,7 @@ from eventlens.app import create_app
 from eventlens.config import Settings
 from eventlens.db import Base, make_engine
 from eventlens.migrate import upgrade
+from tests.support.live_server import LiveServer
 
 if TYPE_CHECKING:
     from tests.support.seaweedfs import SeaweedFS
@@ -149,3 +150,10 @@ def new_client(app):  # type: ignore[no-untyped-def]
     yield make
     for c in made:
         c.__exit__(None, None, None)
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[LiveServer]:
+    """The app on a real socket (uvicorn in a thread) with its job consumer; ``.url`` is its address."""
+    with LiveServer(settings) as server:
+        yield server

@@ -16,6 +16,7 @@ from eventlens.context import AppContext
 from eventlens.db import make_engine, make_session_factory
 from eventlens.errors import install_error_handlers
 from eventlens.events import endpoints as events_endpoints
+from eventlens.events import live as events_live
 from eventlens.faces.engine.registry import load_engine
 from eventlens.faces.service import FaceSearch
 from eventlens.guests import endpoints as guests_endpoints
@@ -102,6 +103,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(auth_endpoints.router)
     app.include_router(events_endpoints.router)
+    app.include_router(events_live.router)
     app.include_router(photos_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(account_pages.router)
