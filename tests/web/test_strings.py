@@ -33,3 +33,12 @@ def test_every_used_string_key_exists_in_english() -> None:
 def test_catalogue_has_no_empty_strings() -> None:
     catalogue = json.loads((WEB / "locales" / "en.json").read_text("utf-8"))
     assert all(isinstance(v, str) and v.strip() for v in catalogue.values())
+
+
+def test_the_guest_pages_script_strings_exist() -> None:
+    catalogue = json.loads((WEB / "locales" / "en.json").read_text("utf-8"))
+    used = set(
+        re.findall(r"""\bsay\(\s*["']([a-z_]+)["']""", (WEB / "static" / "guest.js").read_text("utf-8"))
+    )
+    assert used, "no say(...) calls found: the scan is broken"
+    assert not sorted(k for k in used if f"guest.{k}" not in catalogue)
