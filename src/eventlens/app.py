@@ -27,7 +27,7 @@ from eventlens.logs import configure_logging
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.factory import build_storage
-from eventlens.web import account_pages, event_pages, guest_pages, settings_pages
+from eventlens.web import account_pages, event_forms, event_pages, guest_pages, settings_pages
 from eventlens.web.rendering import STATIC_DIR
 
 
@@ -109,6 +109,7 @@ def create_app(
     app.include_router(account_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(event_pages.router)
+    app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
