@@ -64,6 +64,8 @@ def test_sign_up_create_drop_twenty_photos_watch_them_indexed_and_publish(
 
         page.locator("#photo-grid .thumb").first.click()  # the lightbox boxes the faces
         page.locator("#lightbox .face-box").first.wait_for()
+        page.get_by_role("button", name="Use as cover").click()
+        page.get_by_role("button", name="Cover set ✓").wait_for()
         page.get_by_role("button", name="Close").click()
 
         page.get_by_role("button", name="Publish").click()
@@ -71,7 +73,10 @@ def test_sign_up_create_drop_twenty_photos_watch_them_indexed_and_publish(
         assert page.locator(".badge.published").first.is_visible()
         link = page.locator("#guest-link").input_value()
         assert link == f"{live_server.url}/e/harbour-festival"
+        page.goto(f"{live_server.url}/events")
+        page.locator("img.event-cover").wait_for()  # the events list shows the cover
         page.goto(link)
         assert page.get_by_role("heading", name="Harbour Festival").is_visible()
+        page.locator("img.cover").wait_for()  # and so does the guest page
     finally:
         page.close()

@@ -265,6 +265,16 @@ $("photo-grid").addEventListener("click", async (e) => {
     boxes.append(box);
   }
   $("lightbox-caption").textContent = `${photo.original_filename} · ${say("faces", { n: faces.items.length })}`;
+  $("lightbox").dataset.photoId = id;
+  $("lightbox-cover").textContent = say("set_cover");
   $("lightbox").showModal();
+});
+$("lightbox-cover").addEventListener("click", async () => {
+  const response = await fetch(`/api/events/${eventId}`, {
+    method: "PATCH",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify({ cover_photo_id: $("lightbox").dataset.photoId }),
+  });
+  $("lightbox-cover").textContent = response.ok ? say("cover_set") : say("refused");
 });
 $("lightbox-close").addEventListener("click", () => $("lightbox").close());
