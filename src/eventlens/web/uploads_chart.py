@@ -14,6 +14,7 @@ from eventlens.models import Photo
 
 WIDTH, HEIGHT, PAD = 640, 160, 24
 MAX_BARS = 48
+MAX_BAR = 36.0
 
 
 def upload_times(db: Session, event_id: uuid.UUID) -> list[datetime]:
@@ -56,7 +57,7 @@ def render_svg(times: list[datetime], title: str, empty: str) -> str:
         )
     top = max(c for _, c in bars)
     inner_w, inner_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD
-    width = inner_w / len(bars)
+    width = min(inner_w / len(bars), MAX_BAR)  # a few bars stay bars, not one wide block
     parts = [head, f'<text x="{PAD}" y="14">{top}</text>']
     for i, (when, count) in enumerate(bars):
         h = inner_h * count / top if top else 0
