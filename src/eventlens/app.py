@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from eventlens import health
+from eventlens import health, metrics
 from eventlens.auth import endpoints as auth_endpoints
 from eventlens.config import Settings
 from eventlens.context import AppContext
@@ -101,6 +101,7 @@ def create_app(
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(auth_endpoints.router)
     app.include_router(events_endpoints.router)
     app.include_router(events_live.router)

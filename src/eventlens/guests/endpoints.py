@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 from zipstream import ZipStream
 
+from eventlens import metrics
 from eventlens.context import AppContext, Ctx, DbSession
 from eventlens.db import session_scope
 from eventlens.errors import ApiError, NotFound
@@ -143,6 +144,7 @@ async def search(
     face = await run_in_threadpool(ctx.face_engine.embed_largest, pixels)
     del pixels
     if face is None:
+        metrics.SEARCHES.labels("no_face").inc()
         raise ApiError(
             422,
             "no_face_found",
@@ -179,6 +181,8 @@ async def search(
         return out
 
     matches = await run_in_threadpool(shape)
+    metrics.SEARCHES.labels("found" if matches else "none").inc()
+    metrics.SEARCH_SECONDS.observe(time.perf_counter() - started)
     log.info(
         "guest.search event=%s matches=%d faces=%d ms=%d",
         event.id,

@@ -10,6 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from sqlalchemy.orm import Session
 
+from eventlens import metrics
 from eventlens.auth.dependencies import CurrentPrincipal, CurrentUser
 from eventlens.context import AppContext, Ctx, DbSession
 from eventlens.db import session_scope
@@ -151,6 +152,9 @@ async def store_received(
                 duplicate_of=stored.photo_id if stored.duplicate else None,
             )
         )
+    for item in items:
+        outcome = "rejected" if item.error else ("duplicate" if item.duplicate_of else "stored")
+        metrics.UPLOADS.labels(outcome, source.value).inc()
     return items
 
 

@@ -16,6 +16,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from eventlens import metrics
 from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import detect_faces
@@ -107,6 +108,8 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
         owned.processed_at = utcnow()
         owned.lease_token = None
         owned.lease_until = None
+    metrics.PROCESSED.labels("indexed").inc()
+    metrics.FACES.inc(len(faces))
     log.info("photo.indexed id=%s faces=%d", photo.id, len(faces))
 
 
@@ -120,6 +123,7 @@ def _fail(ctx: AppContext, photo: Photo, token: str, reason: str) -> None:
         owned.lease_token = None
         owned.lease_until = None
         owned.processed_at = utcnow()
+    metrics.PROCESSED.labels("failed").inc()
     log.warning("photo.failed id=%s reason=%s", photo.id, reason)
 
 
