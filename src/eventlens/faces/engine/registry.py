@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 
@@ -14,11 +15,28 @@ def _yunet() -> FaceEngine:
     return YuNetSFaceEngine()
 
 
-FACTORIES: dict[str, Callable[[], FaceEngine]] = {"yunet-sface": _yunet}
+def _dlib() -> FaceEngine:
+    from eventlens.faces.engine.dlib_engine import DlibEngine
+
+    return DlibEngine()
+
+
+def _insightface() -> FaceEngine:
+    from eventlens.faces.engine.insightface_engine import InsightFaceEngine
+
+    return InsightFaceEngine()
+
+
+FACTORIES: dict[str, Callable[[], FaceEngine]] = {
+    "yunet-sface": _yunet,
+    "dlib": _dlib,
+    "insightface": _insightface,
+}
 DEFAULT_ENGINE = "yunet-sface"
 
 _instances: dict[str, FaceEngine] = {}
 _lock = threading.Lock()
+log = logging.getLogger("eventlens.faces")
 
 
 def available_engines() -> list[str]:
@@ -36,4 +54,7 @@ def load_engine(engine_id: str = DEFAULT_ENGINE) -> FaceEngine:
                     f"unknown face engine {engine_id!r}; available: {', '.join(available_engines())}"
                 )
             engine = _instances[engine_id] = factory()
+            if engine.licence_notice:
+                # Once per process, when the engine is selected (serve, worker, CLI all come through here).
+                log.warning("face engine %s: %s", engine_id, engine.licence_notice)
         return engine
