@@ -19,6 +19,8 @@ from eventlens.events import endpoints as events_endpoints
 from eventlens.events import live as events_live
 from eventlens.faces.engine.registry import load_engine
 from eventlens.faces.service import FaceSearch
+from eventlens.ftp import endpoints as ftp_endpoints
+from eventlens.ftp import internal as ftp_internal
 from eventlens.guests import endpoints as guests_endpoints
 from eventlens.jobs import after_commit
 from eventlens.jobs.queue import JobQueue, build_huey
@@ -27,7 +29,7 @@ from eventlens.logs import configure_logging
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.factory import build_storage
-from eventlens.web import account_pages, event_forms, event_pages, guest_pages, settings_pages
+from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
 from eventlens.web.rendering import STATIC_DIR
 
 
@@ -107,10 +109,13 @@ def create_app(
     app.include_router(events_live.router)
     app.include_router(photos_endpoints.router)
     app.include_router(guests_endpoints.router)
+    app.include_router(ftp_endpoints.router)
+    app.include_router(ftp_internal.router)
     app.include_router(account_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(event_pages.router)
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
+    app.include_router(ftp_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -83,7 +84,12 @@ def serve(
         f"  objects: {settings.storage}\n"
         "  Open the address in a browser: the first account you create becomes the admin."
     )
-    _run_http(settings, host, port, run_jobs=True)
+    gateway = _start_ftp_beside(settings, host, port) if settings.ftp_enabled else None
+    try:
+        _run_http(settings, host, port, run_jobs=True)
+    finally:
+        if gateway is not None:
+            gateway.stop()
 
 
 @app.command()
@@ -116,6 +122,49 @@ def worker(
         run_standalone(ctx.queue, threads or settings.worker_threads)
     finally:
         ctx.engine.dispose()
+
+
+def _start_ftp_beside(settings: Settings, host: str | None, port: int | None) -> Any:
+    """``serve``'s FTPS gateway: a thread of this process, handing photos to this process's API.
+
+    One that cannot start (its port taken, say) is reported and the web app starts all the same.
+    """
+    from eventlens.ftp import derived
+    from eventlens.ftp.gateway.server import Gateway, GatewayError
+    from eventlens.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    try:
+        gateway = Gateway(settings, api_url=derived.api_url(settings, host, port))
+    except GatewayError as exc:
+        console.print(f"  [yellow]FTPS gateway not started:[/] {exc}")
+        return None
+    console.print("  " + gateway.describe(), soft_wrap=True, highlight=False)
+    gateway.start()
+    return gateway
+
+
+@app.command()
+def ftp() -> None:
+    """Only the FTPS gateway (cameras upload to it; it hands each photo to EVENTLENS_FTP_API_URL)."""
+    import contextlib
+    import signal
+
+    from eventlens.ftp.gateway.server import Gateway, GatewayError
+    from eventlens.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    try:
+        gateway = Gateway(settings)
+    except GatewayError as exc:
+        console.print(f"[red]FTPS gateway:[/] {exc}")
+        raise typer.Exit(1) from None
+    console.print(gateway.describe(), soft_wrap=True, highlight=False)
+    # SIGTERM (service managers) ends it like Ctrl-C: connections closed, unsent files kept in the spool.
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: gateway.stop())
+    with contextlib.suppress(KeyboardInterrupt):  # serve_forever has shut down by then
+        gateway.serve_forever()
 
 
 @db_app.command("upgrade")

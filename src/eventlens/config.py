@@ -88,6 +88,45 @@ class Settings(BaseSettings):
 
     log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ...).")
 
+    # --- FTPS gateway (cameras upload straight into an event)
+    ftp_enabled: bool = Field(True, description="`eventlens serve` also runs the FTPS gateway.")
+    ftp_host: str = Field("", description="Address the FTPS gateway listens on. Empty: same as `HOST`.")
+    ftp_port: int = Field(2121, description="FTPS control port (explicit FTPS: AUTH TLS).")
+    ftp_passive_ports: str = Field(
+        "60000-60099",
+        description="Passive data ports, `FIRST-LAST` or a comma list (open them in the firewall). "
+        "Empty: any free port.",
+    )
+    ftp_masquerade_address: str | None = Field(
+        None, description="Public IP address announced in PASV replies when the gateway sits behind NAT."
+    )
+    ftp_public_host: str | None = Field(
+        None, description="Host name shown to photographers for their cameras. Empty: the host of `BASE_URL`."
+    )
+    ftp_cert_file: Path | None = Field(
+        None, description="TLS certificate (PEM chain). Empty: a self-signed one made in `DATA_DIR/ftp/`."
+    )
+    ftp_key_file: Path | None = Field(
+        None, description="TLS private key (PEM). Empty: beside the certificate."
+    )
+    ftp_implicit_port: int | None = Field(
+        None, description="Also listen for implicit FTPS (TLS from the first byte) on this port."
+    )
+    ftp_allow_plain: bool = Field(
+        False, description="Allow unencrypted FTP for old cameras (passwords and photos travel in clear)."
+    )
+    ftp_api_url: str = Field(
+        "", description="Where the gateway reaches the API. Empty: `http://HOST:PORT` of this machine."
+    )
+    ftp_service_token: SecretStr | None = Field(
+        None,
+        description="Credential the gateway sends to the API's internal routes. Empty: derived from the "
+        "server secret, so gateway and API on one machine (or sharing SECRET_KEY) agree without setup.",
+    )
+    ftp_login_rate_limit: str = Field(
+        "10/minute", description="Failed FTP logins allowed per client address (`limits` syntax)."
+    )
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

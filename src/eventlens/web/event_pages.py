@@ -23,6 +23,7 @@ from eventlens.photos.endpoints import store_received
 from eventlens.photos.multipart import MalformedUpload, receive_multipart
 from eventlens.photos.repository import PhotoRepository
 from eventlens.photos.service import reprocess
+from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t
 
 router = APIRouter(include_in_schema=False)
@@ -137,6 +138,7 @@ def _event_page(
             )
         read = service.read_event(db, event, ctx.settings.base_url)
         photos = PhotoRepository(db).page(event.id, status=None, limit=60, after=None)
+        ftp = panel_context(request, db, ctx.settings, event)
     return render(
         request,
         "event.html",
@@ -145,6 +147,7 @@ def _event_page(
         counts=read.counts.model_dump(),
         guest_url=guest_url(ctx.settings.base_url, event.slug),
         photos=photos,
+        ftp=ftp,
         flashes=flashes or [],
         errors=errors or [],
     )

@@ -1,0 +1,1 @@
+"""The FTPS gateway: pyftpdlib serving cameras, handing every finished upload to the API over HTTP."""

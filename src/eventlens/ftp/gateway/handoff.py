@@ -1,0 +1,289 @@
+"""Finished uploads travel from the gateway's spool to the API, off pyftpdlib's I/O loop.
+
+Each finished file is hard-linked into ``spool/outbox`` with a JSON description beside it, then a pool
+of threads POSTs it to the internal upload route. The file leaves the outbox only once the API has
+answered: accepted (2xx), or refused for the file's own sake (4xx: logged, then discarded; a refused file
+is not sent again). When the API cannot be reached, fails (5xx) or rejects the gateway itself
+(401/403/429), the file stays and is retried with growing pauses; on start, whatever a previous run left
+in the outbox is queued again. A file is never dropped because the API was away.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import logging
+import mimetypes
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+log = logging.getLogger("eventlens.ftp.gateway")
+
+RETRY_FIRST = 0.5  # seconds before the first retry; doubles up to RETRY_MAX
+RETRY_MAX = 30.0
+# Answers that are about the gateway or the API, not the file: keep the file and try again later.
+RETRY_STATUSES = frozenset({401, 403, 408, 425, 429})
+
+
+@dataclass(frozen=True)
+class UploadMeta:
+    """Everything the API needs besides the bytes; written beside the file so a restart can resend it."""
+
+    event_id: str
+    credential_id: str
+    username: str
+    client_ip: str
+    filename: str
+    album: str | None
+    received_at: float
+
+
+@dataclass
+class Item:
+    id: str
+    data: Path
+    meta: UploadMeta
+    attempts: int = 0
+    origin: tuple[str, int] | None = None  # the session's path and inode it was linked from
+
+
+Outcome = str  # "accepted" | "refused"
+
+
+class Outbox:
+    """The on-disk queue: ``<id>.data`` (a hard link to the received file) and ``<id>.json``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def put(self, source: Path, meta: UploadMeta) -> Item:
+        item_id = uuid.uuid4().hex
+        data = self.root / f"{item_id}.data"
+        # A link, not a copy: no bytes move. The session keeps its name for the file (for SIZE/LIST);
+        # anything that later writes to that name detaches it first (see handler.SpoolFS.open).
+        os.link(source, data)
+        tmp = self.root / f"{item_id}.json.tmp"
+        tmp.write_text(json.dumps(asdict(meta)))
+        os.replace(tmp, self.root / f"{item_id}.json")  # the item exists once its description does
+        return Item(item_id, data, meta, origin=(str(source), data.stat().st_ino))
+
+    def left_over(self) -> list[Item]:
+        """Items a previous run did not finish, oldest first; orphaned halves are removed."""
+        items: list[Item] = []
+        for desc in self.root.glob("*.json"):
+            data = desc.with_suffix(".data")
+            try:
+                meta = UploadMeta(**json.loads(desc.read_text()))
+            except (ValueError, TypeError) as exc:
+                log.error("ftp.outbox_unreadable file=%s error=%s", desc.name, exc)
+                continue
+            if not data.exists():
+                desc.unlink(missing_ok=True)
+                continue
+            items.append(Item(desc.stem, data, meta))
+        described = {i.id for i in items}
+        for orphan in [*self.root.glob("*.data"), *self.root.glob("*.tmp")]:
+            if orphan.name.split(".")[0] not in described:
+                orphan.unlink(missing_ok=True)
+        return sorted(items, key=lambda i: i.meta.received_at)
+
+    def remove(self, item: Item) -> None:
+        (self.root / f"{item.id}.json").unlink(missing_ok=True)
+        item.data.unlink(missing_ok=True)
+
+
+class Poster:
+    """POSTs one item to the API; answers "accepted", "refused", or raises :class:`Retry`."""
+
+    def __init__(self, api_url: str, service_token: str, timeout: float = 120.0) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.headers = {"Authorization": f"Bearer {service_token}", "X-EventLens-Source": "ftp"}
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def _client(self) -> httpx.Client:
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = httpx.Client(base_url=self.api_url, headers=self.headers, timeout=self.timeout)
+            self._local.client = client
+        return client
+
+    def post(self, item: Item) -> Outcome:
+        m = item.meta
+        mime = mimetypes.guess_type(m.filename)[0] or "application/octet-stream"
+        headers = {"X-EventLens-FTP-Credential": m.credential_id, "X-Forwarded-For": m.client_ip}
+        try:
+            with item.data.open("rb") as f:
+                r = self._client().post(
+                    f"/api/internal/ftp/events/{m.event_id}/photos",
+                    files={"files": (m.filename, f, mime)},
+                    data={"album": m.album} if m.album else None,
+                    headers=headers,
+                )
+        except httpx.HTTPError as exc:
+            raise Retry(f"API unreachable: {exc}") from exc
+        if 200 <= r.status_code < 300:
+            log.info("ftp.handed_off file=%r event=%s status=%s", m.filename, m.event_id, r.status_code)
+            return "accepted"
+        code, message = _error_of(r)
+        if code == "gateway_unauthorized":
+            log.error(
+                "ftp.handoff_unauthorized: the API refused the gateway's service token; give both the same "
+                "EVENTLENS_FTP_SERVICE_TOKEN (or the same EVENTLENS_SECRET_KEY)"
+            )
+        if r.status_code >= 500 or r.status_code in RETRY_STATUSES:
+            raise Retry(f"API answered {r.status_code} {code}: {message}")
+        log.warning(
+            "ftp.handoff_refused file=%r event=%s user=%s ip=%s status=%s code=%s message=%s",
+            m.filename,
+            m.event_id,
+            m.username,
+            m.client_ip,
+            r.status_code,
+            code,
+            message,
+        )
+        return "refused"
+
+
+class Retry(Exception):
+    """Keep the file and send it again later."""
+
+
+def _error_of(r: httpx.Response) -> tuple[str, str]:
+    try:
+        err = r.json()["error"]
+        return str(err["code"]), str(err["message"])
+    except (ValueError, KeyError, TypeError):
+        return "unknown", r.text[:200]
+
+
+class Handoff:
+    """A pool of threads draining the outbox into the API, with retries scheduled by due time."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        poster: Poster,
+        *,
+        threads: int = 4,
+        on_done: Callable[[Item, Outcome], None] | None = None,
+    ) -> None:
+        self.outbox = outbox
+        self.poster = poster
+        self.threads = threads
+        self.on_done = on_done
+        self._due: list[tuple[float, int, Item]] = []
+        self._seq = 0
+        self._busy = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._workers: list[threading.Thread] = []
+
+    def start(self) -> int:
+        """Queue what a previous run left behind and start the threads; returns how many were left."""
+        left = self.outbox.left_over()
+        for item in left:
+            self._schedule(item, 0.0)
+        if left:
+            log.info("ftp.outbox_resumed files=%d", len(left))
+        for n in range(self.threads):
+            t = threading.Thread(target=self._work, name=f"ftp-handoff-{n}", daemon=True)
+            t.start()
+            self._workers.append(t)
+        return len(left)
+
+    def submit(self, source: Path, meta: UploadMeta) -> Item:
+        """Put a finished file in the outbox and queue it (cheap: a link and a small JSON file)."""
+        item = self.outbox.put(source, meta)
+        self._schedule(item, 0.0)
+        return item
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._due) + self._busy
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Until nothing is queued or being sent (tests, benchmarks); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._due or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.1))
+        return True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the sends in flight; queued files stay in the outbox for the next start."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        deadline = time.monotonic() + timeout
+        for t in self._workers:
+            t.join(max(0.0, deadline - time.monotonic()))
+
+    def _schedule(self, item: Item, delay: float) -> None:
+        with self._cond:
+            self._seq += 1
+            heapq.heappush(self._due, (time.monotonic() + delay, self._seq, item))
+            self._cond.notify()
+
+    def _next(self) -> Item | None:
+        with self._cond:
+            while not self._stopping:
+                if self._due:
+                    due = self._due[0][0] - time.monotonic()
+                    if due <= 0:
+                        self._busy += 1
+                        return heapq.heappop(self._due)[2]
+                    self._cond.wait(due)
+                else:
+                    self._cond.wait()
+            return None
+
+    def _work(self) -> None:
+        while (item := self._next()) is not None:
+            try:
+                self._send(item)
+            finally:
+                with self._cond:
+                    self._busy -= 1
+                    self._cond.notify_all()
+
+    def _send(self, item: Item) -> None:
+        try:
+            outcome = self.poster.post(item)
+        except Retry as exc:
+            item.attempts += 1
+            delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (item.attempts - 1))
+            # Loud on the first failure and then now and again, not on every retry of every file.
+            level = logging.WARNING if item.attempts == 1 or item.attempts % 10 == 0 else logging.DEBUG
+            log.log(
+                level,
+                "ftp.handoff_retry file=%r attempt=%d next_in=%.1fs reason=%s",
+                item.meta.filename,
+                item.attempts,
+                delay,
+                exc,
+            )
+            self._schedule(item, delay)
+            return
+        except Exception:
+            # A bug, or the disk: keep the file for the next start rather than lose it.
+            log.exception("ftp.handoff_failed file=%r (kept in the outbox)", item.meta.filename)
+            return
+        self.outbox.remove(item)
+        if self.on_done is not None:
+            try:
+                self.on_done(item, outcome)
+            except Exception:
+                log.exception("ftp.handoff_callback_failed file=%r", item.meta.filename)

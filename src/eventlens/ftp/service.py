@@ -1,0 +1,172 @@
+"""FTP credentials: create (password shown once), list, revoke, and the gateway's login check."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from eventlens.auth import passwords
+from eventlens.config import Settings
+from eventlens.db import utcnow
+from eventlens.errors import ApiError, Conflict, Invalid, NotFound
+from eventlens.ftp import derived
+from eventlens.ftp.repository import FtpCredentialRepository
+from eventlens.ftp.schemas import CredentialCreate, CredentialCreated, CredentialRead
+from eventlens.models import Event, EventStatus, FtpCredential, User
+from eventlens.ratelimit import RateLimiter
+
+log = logging.getLogger("eventlens.ftp")
+
+# Typed on a camera's menu wheel: lower-case letters and digits without look-alikes (l/1, o/0).
+ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+USERNAME_SLUG_CHARS = 24
+PASSWORD_GROUPS = 4  # 4 groups of 5 characters: 100 bits, hyphens only for reading it out
+LOGIN_KEY = "ftp-login-ip"
+
+
+def _random(n: int) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(n))
+
+
+def new_password() -> str:
+    return "-".join(_random(5) for _ in range(PASSWORD_GROUPS))
+
+
+def _username_base(event: Event) -> str:
+    return event.slug[:USERNAME_SLUG_CHARS].rstrip("-") or "event"
+
+
+@dataclass
+class NewCredential:
+    credential: FtpCredential
+    password: str
+
+
+def _expiry(data: CredentialCreate, now: datetime) -> datetime | None:
+    if data.expires_in_hours is not None:
+        return now + timedelta(hours=data.expires_in_hours)
+    if data.expires_at is not None and data.expires_at <= now:
+        raise Invalid("expires_at: must be in the future", field="expires_at")
+    return data.expires_at
+
+
+def create_credential(db: Session, event: Event, creator: User, data: CredentialCreate) -> NewCredential:
+    """A new login for the event: readable username (event slug + random suffix), strong password."""
+    if event.status == EventStatus.archived:
+        raise Conflict("This event is archived: it takes no new photos.", "event_archived")
+    now = utcnow()
+    expires_at = _expiry(data, now)
+    password = new_password()
+    repo = FtpCredentialRepository(db)
+    base = _username_base(event)
+    for attempt in range(20):
+        # 4 random characters are plenty per event; longer ones only if a name keeps colliding.
+        username = f"{base}-{_random(4 if attempt < 10 else 8)}"
+        if repo.username_taken(username):
+            continue
+        row = FtpCredential(
+            event_id=event.id,
+            created_by_id=creator.id,
+            label=data.label,
+            username=username,
+            password_hash=passwords.hash_password(password),
+            created_at=now,
+            expires_at=expires_at,
+        )
+        try:
+            with db.begin_nested():
+                repo.add(row)
+        except IntegrityError:  # the same name made at the same moment elsewhere
+            continue
+        log.info("ftp.credential_created id=%s event=%s user=%s", row.id, event.id, username)
+        return NewCredential(row, password)
+    raise ApiError(503, "username_unavailable", "No free FTP user name was found; try again.")
+
+
+def list_credentials(db: Session, event: Event) -> list[FtpCredential]:
+    return FtpCredentialRepository(db).list_unrevoked(event.id)
+
+
+def revoke_credential(db: Session, event: Event, credential_id: uuid.UUID) -> None:
+    """Revoked at once: the gateway asks the API at every login, so the next login is refused."""
+    row = FtpCredentialRepository(db).unrevoked_for_event(event.id, credential_id)
+    if row is None:
+        raise NotFound("FTP credential")
+    row.revoked_at = utcnow()
+    log.info("ftp.credential_revoked id=%s event=%s user=%s", row.id, event.id, row.username)
+
+
+def to_read(row: FtpCredential, settings: Settings, now: datetime | None = None) -> CredentialRead:
+    now = now or utcnow()
+    expired = row.expires_at is not None and row.expires_at <= now
+    return CredentialRead(
+        id=row.id,
+        event_id=row.event_id,
+        label=row.label,
+        username=row.username,
+        host=derived.public_host(settings),
+        port=settings.ftp_port,
+        implicit_port=settings.ftp_implicit_port,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        last_login_at=row.last_login_at,
+        status="expired" if expired else "active",
+    )
+
+
+def to_created(new: NewCredential, settings: Settings) -> CredentialCreated:
+    return CredentialCreated(**to_read(new.credential, settings).model_dump(), password=new.password)
+
+
+class LoginRefused(ApiError):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(status, code, message)
+
+
+def gateway_login(
+    db: Session, limiter: RateLimiter, limit: str, *, username: str, password: str, client_ip: str
+) -> tuple[FtpCredential, Event]:
+    """Check a camera's login. Every refusal is counted against the client address and logged with
+    the user name and the reason (never the password)."""
+    username = username.strip().lower()
+    if not limiter.test(limit, LOGIN_KEY, client_ip):
+        log.warning("ftp.login_refused user=%s ip=%s reason=rate_limited", username, client_ip)
+        limiter.hit(limit, LOGIN_KEY, client_ip)  # over the limit: raises 429 with Retry-After
+    row = FtpCredentialRepository(db).by_username(username)
+    ok = passwords.verify_password(row.password_hash if row else None, password)
+    refusal: LoginRefused | None = None
+    event: Event | None = None
+    if not ok or row is None:
+        refusal = LoginRefused(401, "invalid_credentials", "Wrong FTP user name or password.")
+        reason = "unknown_user" if row is None else "wrong_password"
+    else:
+        event = db.get(Event, row.event_id)
+        reason = ""
+        if row.revoked_at is not None:
+            reason = "credential_revoked"
+            refusal = LoginRefused(403, reason, "This FTP login was revoked.")
+        elif row.expires_at is not None and row.expires_at <= utcnow():
+            reason = "credential_expired"
+            refusal = LoginRefused(403, reason, "This FTP login has expired.")
+        elif event is None:
+            reason = "event_deleted"
+            refusal = LoginRefused(401, "invalid_credentials", "Wrong FTP user name or password.")
+        elif event.status == EventStatus.archived:
+            reason = "event_archived"
+            refusal = LoginRefused(403, reason, "The event is archived: it takes no new photos.")
+    if refusal is not None:
+        limiter.count(limit, LOGIN_KEY, client_ip)
+        log.warning("ftp.login_refused user=%s ip=%s reason=%s", username, client_ip, reason)
+        raise refusal
+    assert row is not None and event is not None
+    row.last_login_at = utcnow()
+    if passwords.needs_rehash(row.password_hash):
+        row.password_hash = passwords.hash_password(password)
+    log.info("ftp.login user=%s ip=%s event=%s credential=%s", username, client_ip, event.id, row.id)
+    return row, event
