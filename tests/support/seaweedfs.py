@@ -96,8 +96,11 @@ def run_seaweedfs(workdir: Path, timeout: float = 90.0) -> Iterator[SeaweedFS]:
         with suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+        # Only our own sockets (named after our ports): another suite's SeaweedFS may be running.
+        ours = {str(port) for port in ports.values()}
         for sock in set(Path("/tmp").glob("seaweedfs-*.sock")) - before:
-            sock.unlink(missing_ok=True)
+            if sock.stem.rsplit("-", 1)[-1] in ours:
+                sock.unlink(missing_ok=True)
 
 
 def _wait_ready(server: SeaweedFS, proc: subprocess.Popen[bytes], log_path: Path, timeout: float) -> None:

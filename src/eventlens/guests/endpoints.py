@@ -193,15 +193,23 @@ async def search(
     return SearchResult(matches=matches, guest_pass=guest_pass)
 
 
+def _open_event(
+    ctx: AppContext, repo: GuestRepository, slug: str, code: str | None, token: str | None
+) -> Event:
+    """The published event, once the guest showed its code or a pass (where it has a code)."""
+    event = repo.published(slug)
+    if event is None:
+        raise NotFound("event")
+    access.require_access(event, code=code, token=token, secret=ctx.settings.secret)
+    return event
+
+
 def _zip_photos(
     ctx: AppContext, slug: str, body: DownloadRequest, code: str | None, token: str | None
 ) -> tuple[Event, list[Photo]]:
     with session_scope(ctx.sessions) as db:
         repo = GuestRepository(db)
-        event = repo.published(slug)
-        if event is None:
-            raise NotFound("event")
-        access.require_access(event, code=code, token=token, secret=ctx.settings.secret)
+        event = _open_event(ctx, repo, slug, code, token)
         photos = repo.photos(event.id, body.photo_ids)
         if not photos:
             raise NotFound("photo")
@@ -214,10 +222,7 @@ def _guest_photo(
 ) -> tuple[Event, Photo]:
     with session_scope(ctx.sessions) as db:
         repo = GuestRepository(db)
-        event = repo.published(slug)
-        if event is None:
-            raise NotFound("event")
-        access.require_access(event, code=code, token=token, secret=ctx.settings.secret)
+        event = _open_event(ctx, repo, slug, code, token)
         photos = repo.photos(event.id, [photo_id])
         if not photos:
             raise NotFound("photo")
