@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
+from PIL import Image
 
-from tests.factories import create_event, signup
+from tests.factories import create_event, signup, upload
 
 from .test_account_pages import form, parse
 
@@ -103,3 +106,28 @@ def test_the_event_page_uploads_photos_and_lists_them(client: TestClient, app: A
     # without the form's token nothing is stored
     client.post(f"{url}/upload", files=[files[0]])
     assert client.get(f"/api/events/{event['id']}").json()["counts"]["photos"]["total"] == 2
+
+
+def test_the_page_shows_60_photos_and_hands_the_script_the_cursor_for_the_rest(client: TestClient) -> None:
+    signup(client)
+    event = create_event(client)
+
+    def png(i: int) -> bytes:
+        buf = io.BytesIO()
+        Image.new("RGB", (8, 8), (i, 255 - i, 7)).save(buf, format="PNG")
+        return buf.getvalue()
+
+    assert upload(client, event["id"], *[(f"{i}.png", png(i)) for i in range(61)]).json()["stored"] == 61
+    html = client.get(f"/events/{event['id']}").text
+    shown = set(re.findall(r'<li data-photo-id="([0-9a-f-]+)"', html))
+    assert len(shown) == 60
+    button = re.search(r'id="load-more" class="secondary" data-cursor="([^"]+)" data-page="60"', html)
+    assert button, "no load-more button with a cursor"
+    rest = client.get(
+        f"/api/events/{event['id']}/photos", params={"limit": 60, "cursor": button.group(1)}
+    ).json()
+    assert len(rest["items"]) == 1 and rest["items"][0]["id"] not in shown and rest["next_cursor"] is None
+
+    one_page = create_event(client, name="Small")
+    assert upload(client, one_page["id"], ("a.png", png(1))).status_code == 201
+    assert 'id="load-more"' not in client.get(f"/events/{one_page['id']}").text

@@ -21,6 +21,7 @@ from eventlens.ftp import derived, service
 from eventlens.ftp.repository import FtpCredentialRepository
 from eventlens.ftp.schemas import GatewayLogin, GatewayLoginResult
 from eventlens.models import Event, EventStatus, PhotoSource, User
+from eventlens.openapi import BINARY, multipart_body
 from eventlens.photos.endpoints import store_received
 from eventlens.photos.multipart import MalformedUpload, receive_multipart
 from eventlens.photos.schemas import UploadItem, UploadResult
@@ -86,23 +87,7 @@ def _upload_target(ctx: AppContext, event_id: uuid.UUID, credential_id: uuid.UUI
     "/events/{event_id}/photos",
     status_code=status.HTTP_201_CREATED,
     response_model=UploadResult,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "files": {"type": "string", "format": "binary"},
-                            "album": {"type": "string"},
-                        },
-                        "required": ["files"],
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=multipart_body({"files": BINARY, "album": {"type": "string"}}, ["files"]),
 )
 async def gateway_upload(
     event_id: uuid.UUID,

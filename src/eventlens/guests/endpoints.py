@@ -30,6 +30,7 @@ from eventlens.guests.schemas import (
 )
 from eventlens.guests.selfie import decode_selfie, read_selfie
 from eventlens.models import Event, Photo
+from eventlens.openapi import BINARY, multipart_body
 from eventlens.photos.endpoints import image_response
 
 router = APIRouter(prefix="/api/public/events", tags=["guests"])
@@ -113,20 +114,7 @@ def cover(slug: str, ctx: Ctx) -> Response:
 @router.post(
     "/{slug}/search",
     response_model=SearchResult,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"selfie": {"type": "string", "format": "binary"}},
-                        "required": ["selfie"],
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=multipart_body({"selfie": BINARY}, ["selfie"]),
 )
 async def search(
     slug: str, request: Request, ctx: Ctx, code: AccessCode = None, t: GuestPass = None

@@ -19,6 +19,7 @@ from eventlens.events.service import get_event_for
 from eventlens.faces.repository import FaceRepository
 from eventlens.faces.schemas import FaceList, FaceRead
 from eventlens.models import Event, EventStatus, Photo, PhotoSource, PhotoStatus, User
+from eventlens.openapi import BINARY, multipart_body
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos import keys, service
 from eventlens.photos.errors import IngestError
@@ -69,22 +70,7 @@ def _source(request: Request, principal_via: str) -> PhotoSource:
     "/events/{event_id}/photos",
     status_code=status.HTTP_201_CREATED,
     response_model=UploadResult,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "multipart/form-data": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {
-                            "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
-                        },
-                        "required": ["files"],
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=multipart_body({"files": {"type": "array", "items": BINARY}}, ["files"]),
 )
 async def upload_photos(
     event_id: uuid.UUID, request: Request, principal: CurrentPrincipal, ctx: Ctx

@@ -15,7 +15,15 @@ from eventlens.auth.schemas import LoginRequest, SignupRequest
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
 from eventlens.models import User
-from eventlens.web.rendering import ANON_CSRF_COOKIE, form_csrf_ok, page_principal, redirect, render, t
+from eventlens.web.rendering import (
+    ANON_CSRF_COOKIE,
+    form_csrf_ok,
+    page_principal,
+    redirect,
+    render,
+    t,
+    validation_messages,
+)
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -46,10 +54,6 @@ def _landing(
         ANON_CSRF_COOKIE, anon, httponly=True, secure=ctx.settings.cookie_secure, samesite="lax", path="/"
     )
     return response
-
-
-def _messages(exc: ValidationError) -> list[str]:
-    return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
 
 
 def _signed_in(request: Request, ctx: Ctx, db: DbSession, user: User) -> Response:
@@ -87,7 +91,7 @@ def signup_form(
             db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
         )
     except ValidationError as exc:
-        return _landing(request, ctx, db, errors=_messages(exc), form=echo, status_code=422)
+        return _landing(request, ctx, db, errors=validation_messages(exc), form=echo, status_code=422)
     except ApiError as exc:
         return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
     return _signed_in(request, ctx, db, user)
@@ -116,7 +120,7 @@ def login_form(
             client_ip=client_ip(request),
         )
     except ValidationError as exc:
-        return _landing(request, ctx, db, errors=_messages(exc), form=echo, status_code=422)
+        return _landing(request, ctx, db, errors=validation_messages(exc), form=echo, status_code=422)
     except ApiError as exc:
         return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
     return _signed_in(request, ctx, db, user)

@@ -14,7 +14,7 @@ from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
 from eventlens.events import service
 from eventlens.events.schemas import EventUpdate
-from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t
+from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t, validation_messages
 from eventlens.web.uploads_chart import render_svg, upload_times
 
 router = APIRouter(include_in_schema=False)
@@ -33,7 +33,7 @@ def _apply(
         event = service.get_event_for(db, principal.user, event_id)
         service.update_event(db, event, EventUpdate.model_validate(body))
     except ValidationError as exc:
-        message = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        message = "; ".join(validation_messages(exc))
         return render(request, "error.html", principal=principal, status_code=422, message=message)
     except ApiError as exc:
         return render(request, "error.html", principal=principal, status_code=exc.status, message=exc.message)

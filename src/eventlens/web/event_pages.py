@@ -19,14 +19,16 @@ from eventlens.events.links import guest_url
 from eventlens.events.repository import EventRepository
 from eventlens.events.schemas import EventCreate
 from eventlens.models import Event, PhotoSource, User
+from eventlens.pagination import encode_cursor
 from eventlens.photos.endpoints import store_received
 from eventlens.photos.multipart import MalformedUpload, receive_multipart
 from eventlens.photos.repository import PhotoRepository
 from eventlens.photos.service import reprocess
 from eventlens.web.ftp_panel import panel_context
-from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t
+from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t, validation_messages
 
 router = APIRouter(include_in_schema=False)
+GRID_PAGE = 60  # photos on the event page; the rest load on demand, as many at a time
 FormStr = Annotated[str, Form()]
 
 
@@ -104,8 +106,9 @@ def create_event_form(
         data = EventCreate.model_validate(values)
         event = service.create_event(db, principal.user, data)
     except ValidationError as exc:
-        messages = [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()]
-        return _events_page(request, ctx, db, principal, errors=messages, form=form, status_code=422)
+        return _events_page(
+            request, ctx, db, principal, errors=validation_messages(exc), form=form, status_code=422
+        )
     except ApiError as exc:
         return _events_page(
             request, ctx, db, principal, errors=[exc.message], form=form, status_code=exc.status
@@ -137,8 +140,12 @@ def _event_page(
                 request, "error.html", principal=principal, status_code=404, message=t("error.not_found")
             )
         read = service.read_event(db, event, ctx.settings.base_url)
-        photos = PhotoRepository(db).page(event.id, status=None, limit=60, after=None)
+        photos = PhotoRepository(db).page(event.id, status=None, limit=GRID_PAGE + 1, after=None)
         ftp = panel_context(request, db, ctx.settings, event)
+    # One row more than shown tells whether there is a next page; its cursor is the last shown row's.
+    more = len(photos) > GRID_PAGE
+    photos = photos[:GRID_PAGE]
+    next_cursor = encode_cursor(photos[-1].created_at, photos[-1].id) if more else None
     return render(
         request,
         "event.html",
@@ -147,6 +154,7 @@ def _event_page(
         counts=read.counts.model_dump(),
         guest_url=guest_url(ctx.settings.base_url, event.slug),
         photos=photos,
+        next_cursor=next_cursor,
         ftp=ftp,
         flashes=flashes or [],
         errors=errors or [],

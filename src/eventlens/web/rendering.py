@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
 from eventlens.auth import tokens
 from eventlens.auth.dependencies import Principal, resolve_principal
@@ -59,3 +60,8 @@ def form_csrf_ok(form_token: object, principal: Principal | None, request: Reque
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def validation_messages(exc: ValidationError) -> list[str]:
+    """One readable line per field error ("form" for errors of the whole form)."""
+    return [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()]

@@ -93,12 +93,11 @@ function again(item) {
 
 function later(item, reason) {
   // Network trouble or a busy server: try again with growing pauses, then offer a retry button.
-  active--;
   if (item.tries >= MAX_TRIES) {
-    active++;
     finish(item, false, reason, "failed");
     return;
   }
+  active--;
   item.state.textContent = say("retrying", { n: item.tries });
   setTimeout(() => {
     waiting.unshift(item);
@@ -216,26 +215,21 @@ listen();
 
 // --- more photos -----------------------------------------------------------------------------
 
-let cursor = null;
-let started = false;
 $("load-more")?.addEventListener("click", async () => {
   const button = $("load-more");
   button.disabled = true;
-  const params = new URLSearchParams({ limit: "60" });
-  if (started && cursor) params.set("cursor", cursor);
+  const params = new URLSearchParams({ limit: button.dataset.page, cursor: button.dataset.cursor });
   const page = await (await fetch(`/api/events/${eventId}/photos?${params}`)).json();
   const grid = $("photo-grid");
   for (const photo of page.items) {
     if (!grid.querySelector(`[data-photo-id="${photo.id}"]`)) {
-      const li = tile(photo);
-      grid.append(li);
+      grid.append(tile(photo));
       showPhoto(photo);
     }
   }
-  started = true;
-  cursor = page.next_cursor;
+  button.dataset.cursor = page.next_cursor || "";
   button.disabled = false;
-  button.hidden = !cursor;
+  button.hidden = !page.next_cursor;
 });
 
 // --- lightbox with faces ---------------------------------------------------------------------

@@ -183,7 +183,7 @@ function showResults(result) {
     form.append(input);
   }
   show("results", true);
-  $("results-title").focus?.();
+  $("results-title").focus(); // screen readers land on the answer
   $("results").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
