@@ -81,3 +81,33 @@ def test_limit_and_order_hold_when_many_photos_match() -> None:
     expected = sorted(photos, key=lambda p: -best[p])[:25]
     assert [h.photo_id for h in hits] == expected
     assert all(abs(h.similarity - best[h.photo_id]) < 1e-5 for h in hits)
+
+
+def test_tiers_put_every_high_match_before_the_possible_ones() -> None:
+    index = EventIndex(2)
+    photos = [uuid.uuid4() for _ in range(4)]
+    angles = np.radians([5, 40, 60, 80])  # similarity to the query (1, 0): cos of the angle
+    m = np.stack([np.cos(angles), np.sin(angles)], axis=1).astype(np.float32)
+    index.replace(FaceRows(m, photos, np.zeros((4, 4), np.float32), None), Snapshot(4, None))
+    hits = index.search(np.array([1, 0], dtype=np.float32), threshold=0.7, possible=0.4)
+    assert [(h.photo_id, h.tier) for h in hits] == [
+        (photos[0], "high"),
+        (photos[1], "high"),
+        (photos[2], "possible"),
+    ]
+    assert all(h.tier == "high" for h in index.search(np.array([1, 0], dtype=np.float32), 0.4))
+
+
+def test_another_selfie_only_adds_matches_or_raises_their_tier() -> None:
+    rng = np.random.default_rng(7)
+    index = EventIndex(8)
+    faces = unit(rng, 400)
+    photos = [uuid.uuid4() for _ in range(400)]
+    index.replace(FaceRows(faces, photos, np.zeros((400, 4), np.float32), None), Snapshot(400, None))
+    first, second = unit(rng, 2)
+    one = {h.photo_id: h for h in index.search(first, 0.6, 1000, possible=0.4)}
+    both = {h.photo_id: h for h in index.search(np.stack([first, second]), 0.6, 1000, possible=0.4)}
+    assert set(one) < set(both)  # the second selfie found more
+    for pid, hit in one.items():
+        assert both[pid].similarity >= hit.similarity - 1e-6  # BLAS sums in another order
+        assert hit.tier == "possible" or both[pid].tier == "high"

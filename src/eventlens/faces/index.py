@@ -14,8 +14,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
+
+Tier = Literal["high", "possible"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Match:
     photo_id: uuid.UUID
     similarity: float  # cosine similarity of the photo's best-matching face
     box: tuple[float, float, float, float]
+    tier: Tier = "high"
 
 
 @dataclass(frozen=True)
@@ -94,19 +98,38 @@ class EventIndex:
     def nbytes(self) -> int:
         return int(self.matrix.nbytes + self.boxes.nbytes + self.slots.nbytes)
 
-    def search(self, query: np.ndarray, threshold: float, limit: int = 500) -> list[Match]:
-        """Photos with a face at least ``threshold`` similar to ``query``, best first (one per photo)."""
+    def search(
+        self, query: np.ndarray, threshold: float, limit: int = 500, *, possible: float | None = None
+    ) -> list[Match]:
+        """Photos with a face at least ``threshold`` similar to ``query``, best first (one per photo).
+
+        ``query`` is one embedding or several of the same person (rows): a face scores its best
+        similarity to any of them, so another selfie can only add photos or raise a score, never take
+        one away. With ``possible`` (below ``threshold``) the photos scoring between the two come after
+        the others with tier "possible".
+        """
         if not len(self):
             return []
-        sims = self.matrix @ query.astype(np.float32).reshape(-1)
-        hits = np.flatnonzero(sims >= threshold)
+        queries = np.asarray(query, dtype=np.float32).reshape(-1, self.dim)
+        sims = self.matrix @ queries.T
+        sims = sims.max(axis=1) if queries.shape[0] > 1 else sims.reshape(-1)
+        floor = threshold if possible is None else min(possible, threshold)
+        hits = np.flatnonzero(sims >= floor)
         if hits.size == 0:
             return []
         order = hits[np.argsort(-sims[hits], kind="stable")]
         # The first occurrence of each photo in best-first order is its best face.
         _, first = np.unique(self.slots[order], return_index=True)
         best = order[np.sort(first)][:limit]
-        return [Match(self.photos[self.slots[i]], float(sims[i]), self._box(i)) for i in best]
+        return [
+            Match(
+                self.photos[self.slots[i]],
+                float(sims[i]),
+                self._box(i),
+                "high" if sims[i] >= threshold else "possible",
+            )
+            for i in best
+        ]
 
     def _box(self, i: int) -> tuple[float, float, float, float]:
         x, y, w, h = (float(v) for v in self.boxes[i])

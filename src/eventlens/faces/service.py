@@ -74,10 +74,17 @@ class FaceSearch:
         with session_scope(self.sessions) as db:
             return FaceRepository(db).rows(event_id, engine_id, after, self.engine.dim)
 
-    def search(self, event_id: uuid.UUID, embedding: np.ndarray, limit: int = 500) -> SearchResult:
+    def search(self, event_id: uuid.UUID, embeddings: np.ndarray, limit: int = 500) -> SearchResult:
+        """The event's photos of the person in ``embeddings`` (one selfie's, or one row per selfie).
+
+        Matches at the engine's match threshold are tier "high"; those between its possible threshold and
+        that are tier "possible" and come after every high one.
+        """
         index = self.cache.get(event_id, self.engine.engine_id)
-        threshold = self.engine.match_threshold
-        return SearchResult(index.search(embedding, threshold, limit), len(index))
+        matches = index.search(
+            embeddings, self.engine.match_threshold, limit, possible=self.engine.possible_threshold
+        )
+        return SearchResult(matches, len(index))
 
 
 def reindex_ids(sessions: sessionmaker[Session], event_id: uuid.UUID | None) -> list[uuid.UUID]:

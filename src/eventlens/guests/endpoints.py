@@ -158,6 +158,7 @@ async def search(
                 SearchMatch(
                     photo_id=m.photo_id,
                     similarity=round(m.similarity, 4),
+                    tier=m.tier,
                     face_box=FaceBox(x=x, y=y, width=w, height=h),
                     width=photo.width,
                     height=photo.height,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,6 +31,9 @@ class FaceBox(BaseModel):
 class SearchMatch(BaseModel):
     photo_id: uuid.UUID
     similarity: float = Field(description="Cosine similarity of the best-matching face, 0..1")
+    tier: Literal["high", "possible"] = Field(
+        description='"high": shown as the guest\'s photos; "possible": a look-alike band shown apart'
+    )
     face_box: FaceBox
     width: int | None
     height: int | None

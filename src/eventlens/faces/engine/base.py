@@ -41,8 +41,12 @@ class FaceEngine(ABC):
     engine_id: str
     version: str
     dim: int
-    # Cosine similarity at or above which two faces are taken as the same person (calibrated).
+    # Cosine similarity at or above which two faces are taken as the same person (calibrated): the
+    # "high" tier a guest sees as "Photos of you".
     match_threshold: float
+    # The lower edge of the "possible" tier ("Maybe you"): look-alikes and relatives fall in this band,
+    # so they are shown apart instead of being mixed in or the high threshold being lowered for them.
+    possible_threshold: float
     # Faces smaller (shorter box side, pixels of the analysed image) or less certain are left out.
     min_face_size: int
     min_score: float

@@ -40,6 +40,7 @@ class DlibEngine(FaceEngine):
     engine_id = "dlib"
     dim = 128
     match_threshold = 0.95
+    possible_threshold = 0.93
     min_face_size = 20
     min_score = 0.0
     analysis_side = 1280

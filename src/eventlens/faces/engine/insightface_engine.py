@@ -103,6 +103,7 @@ class InsightFaceEngine(FaceEngine):
     engine_id = "insightface"
     dim = 512
     match_threshold = 0.32
+    possible_threshold = 0.26
     # SCRFD's smallest anchor (16 px at stride 8) and its usual score cut-off; on the dev set this keeps
     # one dog among the 8 no-face photos (dlib_dogs.jpg, 0.61), as the default engine does.
     min_face_size = 16

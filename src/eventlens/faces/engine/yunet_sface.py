@@ -76,6 +76,7 @@ class YuNetSFaceEngine(FaceEngine):
     engine_id = "yunet-sface"
     dim = 128
     match_threshold = 0.44
+    possible_threshold = 0.36
     min_face_size = 20
     min_score = 0.70
     analysis_side = 1600
