@@ -28,9 +28,30 @@ from eventlens.jobs.worker import start_embedded
 from eventlens.logs import configure_logging
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
-from eventlens.storage.factory import build_storage
+from eventlens.storage.base import ObjectStore
 from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
 from eventlens.web.rendering import STATIC_DIR
+
+
+def build_storage(settings: Settings) -> ObjectStore:
+    """The configured object store; the stores themselves take plain values, never the settings."""
+    if settings.storage == "s3":
+        from eventlens.storage.s3 import S3ObjectStore
+
+        secret = settings.s3_secret_access_key
+        return S3ObjectStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            region=settings.s3_region,
+            signed_url_seconds=settings.s3_signed_url_seconds,
+        )
+    from eventlens.storage.local import LocalObjectStore
+
+    root = settings.resolved_storage_dir
+    root.mkdir(parents=True, exist_ok=True)
+    return LocalObjectStore(root)
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -53,6 +74,7 @@ def build_context(settings: Settings) -> AppContext:
         settings=settings,
         engine=engine,
         sessions=sessions,
+        read_sessions=make_session_factory(engine, read_only=True),
         storage=build_storage(settings),
         limiter=RateLimiter(settings.redis_url, key_prefix=settings.redis_prefix),
         queue=queue,

@@ -23,6 +23,7 @@ class AppContext:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    read_sessions: sessionmaker[Session]  # lock-free reads (db.py: the SQLite rule)
     storage: ObjectStore
     limiter: RateLimiter
     queue: JobQueue
@@ -35,9 +36,16 @@ def get_ctx(request: Request) -> AppContext:
     return ctx
 
 
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request: committed when the endpoint returns, rolled back when it raises."""
-    session = get_ctx(request).sessions()
+    """One session per request: committed when the endpoint returns, rolled back when it raises.
+
+    GET and HEAD requests only read, so theirs takes no SQLite write lock and never waits for a writer.
+    """
+    ctx = get_ctx(request)
+    session = (ctx.read_sessions if request.method in _READ_METHODS else ctx.sessions)()
     try:
         yield session
         session.commit()

@@ -1,4 +1,18 @@
-"""Database engine, session factory and the declarative base shared by all models."""
+"""Database engine, session factories and the declarative base shared by all models.
+
+One session style: a service takes ``(db: Session, ...)`` and never commits; whoever opened the
+session (the request dependency ``DbSession``, a job, a CLI command, or ``session_scope``) commits it.
+
+SQLite allows one writer at a time, and with WAL readers never wait for it. The rule that keeps every
+request fast follows from that:
+- A read-only unit of work (``read_only=True``; every GET/HEAD request's ``DbSession``) begins a plain
+  deferred transaction: it takes no lock and never queues behind a writer.
+- Any other unit of work begins ``BEGIN IMMEDIATE``: it takes the write lock at its first statement
+  (so it cannot fail half-way on a lock upgrade) and holds it until it commits. So it must be short:
+  no argon2 hashing, image decoding, model inference or network call inside it. Do that work first,
+  outside any session, then open the write transaction (``session_scope``) to record the result.
+PostgreSQL needs neither; the same code runs there unchanged.
+"""
 
 from __future__ import annotations
 
@@ -73,7 +87,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
             # IMMEDIATE takes the write lock up front: no "database is locked" on upgrade mid-transaction.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Read-only units of work take no lock at all (module docstring).
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -82,8 +98,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+READ_ONLY = "eventlens_read_only"
+
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for units of work; ``read_only`` ones take no SQLite write lock (module docstring)."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
 @contextmanager
