@@ -13,6 +13,7 @@ from eventlens import health, metrics
 from eventlens.auth import endpoints as auth_endpoints
 from eventlens.config import Settings
 from eventlens.context import AppContext
+from eventlens.cpu import CpuPool, default_threads
 from eventlens.db import make_engine, make_session_factory
 from eventlens.errors import install_error_handlers
 from eventlens.events import endpoints as events_endpoints
@@ -80,6 +81,7 @@ def build_context(settings: Settings) -> AppContext:
         queue=queue,
         face_engine=engine_,
         face_search=FaceSearch(sessions, engine_),
+        cpu=CpuPool(default_threads()),
     )
     holder.append(ctx)
     return ctx

@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.config import Settings
+from eventlens.cpu import CpuPool
 from eventlens.faces.engine.base import FaceEngine
 from eventlens.faces.service import FaceSearch
 from eventlens.jobs.queue import JobQueue
@@ -29,6 +30,7 @@ class AppContext:
     queue: JobQueue
     face_engine: FaceEngine
     face_search: FaceSearch
+    cpu: CpuPool  # selfie decode and inference requested by the API (cpu.py)
 
 
 def get_ctx(request: Request) -> AppContext:
