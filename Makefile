@@ -2,9 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
 
-.PHONY: install run test test-embedded test-scaled lint bench clean
+.PHONY: install install-dev system-deps run test test-embedded test-scaled lint bench clean
 
 # A fresh Debian has python3 but maybe not its venv module (package python3-venv): install it when root.
 $(BIN)/python:
@@ -15,17 +16,28 @@ $(BIN)/python:
 	    $(PYTHON) -m venv $(VENV); \
 	  else echo "Python's venv module is missing: sudo apt-get install python3-venv"; exit 1; fi; }
 
-$(STAMP): $(BIN)/python pyproject.toml
+# Running needs only the package itself; the dev extra (test tools, the optional face engines) is for tests.
+$(RUN_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(DEV_STAMP)
+
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
+
+# Chromium, lftp, curl: installed with apt when root, otherwise the command to run is printed.
+system-deps:
+	@scripts/test-system-deps.sh
 
 run: install
 	$(BIN)/eventlens serve
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -33,10 +45,10 @@ lint: install
 # The suite runs twice: embedded defaults, then PostgreSQL + Redis + S3 (SeaweedFS, started by the suite).
 test: lint test-embedded test-scaled
 
-test-embedded: install
+test-embedded: install-dev system-deps
 	EVENTLENS_TEST_PROFILE=embedded $(BIN)/pytest -q
 
-test-scaled: install
+test-scaled: install-dev system-deps
 	EVENTLENS_TEST_PROFILE=scaled $(BIN)/pytest -q
 
 clean:

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from eventlens import health, metrics
+from eventlens import api_docs, health, metrics
 from eventlens.auth import endpoints as auth_endpoints
 from eventlens.config import Settings
 from eventlens.context import AppContext
@@ -120,12 +120,13 @@ def create_app(
         version="0.1.0",
         summary="Event photos: every face indexed; guests find theirs with a selfie.",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served by api_docs from the installed package, not a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.ctx = ctx
     install_error_handlers(app)
+    api_docs.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth_endpoints.router)
