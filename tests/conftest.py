@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -39,6 +40,19 @@ DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "faces"
 
 def pytest_report_header() -> str:
     return f"eventlens profile: {PROFILE}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_redis_leftovers() -> Iterator[None]:
+    """A scaled run leaves nothing in Redis: every test's keys carry its own prefix and are removed."""
+    yield
+    if PROFILE == "scaled":
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            left = [k.decode() for k in client.scan_iter(match="*eltest-*", count=1000)]
+        finally:
+            client.close()
+        assert left == [], f"the tests left Redis keys behind: {sorted(left)[:20]}"
 
 
 @pytest.fixture(scope="session")
@@ -101,8 +115,11 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS | 
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, s3_server: SeaweedFS | None) -> Settings:
-    """Settings for one test; in the scaled profile each test gets its own bucket and Redis prefix."""
+def settings(database_url: str, tmp_path: Path, s3_server: SeaweedFS | None) -> Iterator[Settings]:
+    """Settings for one test; in the scaled profile each test gets its own bucket and Redis prefix.
+
+    Whatever the test left in Redis under its prefix (queue, rate-limit counters) is removed after it.
+    """
     values: dict[str, object] = {
         "data_dir": tmp_path / "data",
         "database_url": database_url,
@@ -121,7 +138,20 @@ def settings(database_url: str, tmp_path: Path, s3_server: SeaweedFS | None) -> 
             "redis_url": REDIS_URL,
             "redis_prefix": f"eltest-{uuid.uuid4().hex[:12]}",
         }
-    return Settings(**values)  # type: ignore[arg-type]
+    made = Settings(**values)  # type: ignore[arg-type]
+    yield made
+    if made.redis_url:
+        _drop_redis_keys(made.redis_url, made.redis_prefix)
+
+
+def _drop_redis_keys(url: str, prefix: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        keys = list(client.scan_iter(match=f"*{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
 
 
 @pytest.fixture
