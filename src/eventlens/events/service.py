@@ -51,8 +51,9 @@ def _unique_slug(repo: EventRepository, wanted: str | None, name: str, event_id:
         if repo.slug_taken(wanted, except_id=event_id):
             raise Conflict(f"The link name '{wanted}' is taken; choose another.", "slug_taken")
         return wanted
+    # A random suffix by default, so a guest link cannot be guessed from the event's name.
     base = slugs.slugify(name)
-    slug = base if slugs.is_valid(base) else slugs.with_suffix(base)
+    slug = slugs.with_suffix(base)
     while repo.slug_taken(slug, except_id=event_id):
         slug = slugs.with_suffix(base)
     return slug

@@ -40,9 +40,12 @@ def slugify(name: str, max_length: int = 54) -> str:
     return slug if len(slug) >= 3 else (f"event-{slug}" if slug else "event")
 
 
+SUFFIX_LENGTH = 5  # 32**5: 33 million links per event name
+
+
 def with_suffix(slug: str) -> str:
-    """The slug with a short random suffix, for when the plain one is taken."""
-    return f"{slug[:54]}-{''.join(secrets.choice(_ALPHABET) for _ in range(5))}"
+    """The slug with a short random suffix ("summer-gala-k7q2m"): guest links are not guessable."""
+    return f"{slug[:54]}-{''.join(secrets.choice(_ALPHABET) for _ in range(SUFFIX_LENGTH))}"
 
 
 def is_valid(slug: str) -> bool:
