@@ -223,7 +223,7 @@ def upload(
     folder: Path = typer.Argument(
         ..., exists=True, file_okay=False, help="Folder of photos (searched recursively)."
     ),
-    event: str = typer.Option(..., "--event", help="Event id."),
+    event: str = typer.Option(..., "--event", help="Event id or link name (slug)."),
     server: str = typer.Option("http://127.0.0.1:8000", envvar="EVENTLENS_SERVER", help="EventLens address."),
     token: str = typer.Option(..., envvar="EVENTLENS_TOKEN", help="API token (make one on the tokens page)."),
     parallel: int = typer.Option(4, min=1, max=16, help="Uploads at once."),
@@ -253,6 +253,7 @@ def upload(
         except (UploadError, httpx.HTTPError) as exc:
             console.print(f"[red]Cannot use event {event} on {server}:[/] {exc}")
             raise typer.Exit(1) from None
+        event = str(info["id"])
         total_bytes = sum(p.size for p in photos)
         columns = (
             TextColumn("[bold]{task.description}"),
@@ -296,15 +297,16 @@ def upload(
 
 @faces_app.command("reindex")
 def faces_reindex(
-    event: str | None = typer.Option(None, "--event", help="Event id."),
+    event: str | None = typer.Option(None, "--event", help="Event id or link name (slug)."),
     all_events: bool = typer.Option(False, "--all", help="Every event."),
 ) -> None:
     """Detect and embed every face again with the current engine (after changing engine or version)."""
-    import uuid
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from eventlens.app import build_context
+    from eventlens.db import session_scope
+    from eventlens.events.service import event_ref
     from eventlens.faces.service import reindex_ids
     from eventlens.logs import configure_logging
     from eventlens.photos import processing
@@ -317,11 +319,13 @@ def faces_reindex(
     _require_current_schema(settings)
     ctx = build_context(settings)
     try:
-        try:
-            event_id = uuid.UUID(event) if event else None
-        except ValueError:
-            console.print(f"[red]Not an event id:[/] {event}")
-            raise typer.Exit(2) from None
+        event_id = None
+        if event:
+            with session_scope(ctx.read_sessions) as db:
+                event_id = event_ref(db, event)
+            if event_id is None:
+                console.print(f"[red]No event has the id or link name[/] {event}")
+                raise typer.Exit(2)
         ids = reindex_ids(ctx.sessions, event_id)
         engine = ctx.face_engine
         console.print(f"Re-indexing {len(ids)} photos with {engine.engine_id} ({engine.version}).")

@@ -79,7 +79,8 @@ def test_upload_a_folder_then_again_skips_what_is_there(
 ) -> None:
     signup(client)
     token = api_token(client)
-    event_id = create_event(client, name="Folder upload")["id"]
+    event = create_event(client, name="Folder upload")
+    event_id = event["id"]
     folder = tmp_path / "card"
     photos = sorted(dataset.glob("identities/*/*.jpg"))[:4]
     for i, src in enumerate(photos):
@@ -98,7 +99,7 @@ def test_upload_a_folder_then_again_skips_what_is_there(
     assert {i["source"] for i in items} == {"cli"}
 
     (folder / "DCIM" / "broken.jpg").unlink()
-    again = _upload(folder, event_id, server, token)
+    again = _upload(folder, event["slug"], server, token)  # the link name works as well as the id
     assert again.returncode == 0, again.stdout
     assert "0 uploaded" in again.stdout and "4 already there" in again.stdout, again.stdout
     assert len(client.get(f"/api/events/{event_id}/photos").json()["items"]) == 4
@@ -118,4 +119,6 @@ def test_a_wrong_token_or_event_stops_with_a_clear_message(
     token = api_token(client)
     missing = _upload(folder, "00000000-0000-0000-0000-000000000000", server, token)
     assert missing.returncode == 1 and "Cannot use event" in missing.stdout, missing.stdout
+    no_slug = _upload(folder, "no-such-link-name", server, token)
+    assert no_slug.returncode == 1 and "no-such-link-name" in no_slug.stdout, no_slug.stdout
     assert client.get(f"/api/events/{event_id}/photos").json()["items"] == []

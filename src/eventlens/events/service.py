@@ -180,3 +180,13 @@ def list_events(
     counts = repo.counts([e.id for e in rows])
     items = [to_read(e, counts[e.id], base_url) for e in rows]
     return items, (encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None)
+
+
+def event_ref(db: Session, ref: str) -> uuid.UUID | None:
+    """The id of the event named by its id or its link name (slug), or None when there is none."""
+    repo = EventRepository(db)
+    try:
+        event = repo.get(uuid.UUID(ref))
+    except ValueError:
+        event = repo.by_slug(ref.strip().lower())
+    return event.id if event is not None else None

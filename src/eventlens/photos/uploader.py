@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -80,12 +81,33 @@ class UploadClient:
     def close(self) -> None:
         self.http.close()
 
-    def check_event(self, event_id: str) -> dict[str, object]:
-        r = self.http.get(f"/api/events/{event_id}")
+    def check_event(self, ref: str) -> dict[str, object]:
+        """The event named by its id or its link name (slug), among the events the token may use."""
+        try:
+            uuid.UUID(ref)
+        except ValueError:
+            return self._event_by_slug(ref)
+        r = self.http.get(f"/api/events/{ref}")
         if r.status_code != 200:
             raise UploadError(_message(r))
         body: dict[str, object] = r.json()
         return body
+
+    def _event_by_slug(self, slug: str) -> dict[str, object]:
+        cursor: str | None = None
+        while True:
+            params: dict[str, str | int] = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+            r = self.http.get("/api/events", params=params)
+            if r.status_code != 200:
+                raise UploadError(_message(r))
+            page = r.json()
+            for item in page["items"]:
+                if item["slug"] == slug.strip().lower():
+                    found: dict[str, object] = item
+                    return found
+            cursor = page.get("next_cursor")
+            if not cursor:
+                raise UploadError(f"None of your events has the id or link name '{slug}'.")
 
     def existing(self, event_id: str, hashes: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
