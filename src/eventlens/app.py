@@ -135,7 +135,7 @@ def create_app(
     app.include_router(photos_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(ftp_endpoints.router)
-    app.include_router(ftp_internal.router)
+    app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(event_pages.router)
