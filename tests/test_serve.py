@@ -74,6 +74,8 @@ def test_serve_starts_on_embedded_defaults_and_answers_over_a_socket(tmp_path: P
             proc.kill()
             out, _ = proc.communicate()
     assert "first account you create becomes the admin" in out
+    assert "EVENTLENS_BASE_URL" in out  # guest links would point at this computer: say how to change it
+    assert "WARN" not in out, out  # no library noise at start
     assert f"http://127.0.0.1:{port}" in out
     # uvicorn finishes its shutdown, then re-raises SIGTERM so the exit status says why it stopped
     assert "Application shutdown complete" in out

@@ -69,6 +69,29 @@ def _run_http(settings: Settings, host: str | None, port: int | None, *, run_job
     )
 
 
+def _start_notes(settings: Settings) -> list[str]:
+    """What a newcomer must know at start: who becomes admin, and where guest links point."""
+    from eventlens.auth.service import has_accounts
+    from eventlens.db import make_engine, make_session_factory, session_scope
+    from eventlens.events.links import is_loopback
+
+    notes = []
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with session_scope(make_session_factory(engine, read_only=True)) as db:
+            if not has_accounts(db):
+                notes.append("Open the address in a browser: the first account you create becomes the admin.")
+    finally:
+        engine.dispose()
+    if is_loopback(settings.base_url):
+        notes.append(
+            f"[yellow]Guest links and QR codes point at {settings.base_url}, which only this computer "
+            "opens.[/] Set EVENTLENS_BASE_URL to the address guests' phones reach (e.g. "
+            "EVENTLENS_BASE_URL=https://photos.example.com in the environment or in .env)."
+        )
+    return notes
+
+
 @app.command()
 def serve(
     host: str | None = typer.Option(None, help="Listen address (default: EVENTLENS_HOST)."),
@@ -81,9 +104,10 @@ def serve(
     console.print(
         f"[bold green]EventLens[/] is starting at [link={url}]{url}[/link]\n"
         f"  data: {settings.data_dir.resolve()}  database: {settings.resolved_database_url.split('://')[0]}"
-        f"  objects: {settings.storage}\n"
-        "  Open the address in a browser: the first account you create becomes the admin."
+        f"  objects: {settings.storage}"
     )
+    for line in _start_notes(settings):
+        console.print(f"  {line}")
     gateway = _start_ftp_beside(settings, host, port) if settings.ftp_enabled else None
     try:
         _run_http(settings, host, port, run_jobs=True)

@@ -164,3 +164,8 @@ def change_password(
     user.password_hash = passwords.hash_password(new)
     SessionRepository(db).delete_for_user(user.id, keep=keep_session)
     log.info("user.password_changed id=%s", user.id)
+
+
+def has_accounts(db: Session) -> bool:
+    """Whether anyone has signed up yet (until then the first account becomes the admin)."""
+    return UserRepository(db).count() > 0

@@ -10,8 +10,13 @@ from eventlens.faces.engine.base import EngineError, FaceEngine
 
 
 def _yunet() -> FaceEngine:
+    import cv2
+
     from eventlens.faces.engine.yunet_sface import YuNetSFaceEngine
 
+    # OpenCV 5's DNN prints a WARN line per net it builds ("Targets are not supported by the new graph
+    # engine"): noise at every start, nothing an operator can act on. Its errors still show.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     return YuNetSFaceEngine()
 
 
