@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from eventlens import api_docs, health, metrics
+from eventlens import api_docs, health, metrics, security
 from eventlens.auth import endpoints as auth_endpoints
 from eventlens.config import Settings
 from eventlens.context import AppContext
@@ -53,6 +53,14 @@ def build_storage(settings: Settings) -> ObjectStore:
     root = settings.resolved_storage_dir
     root.mkdir(parents=True, exist_ok=True)
     return LocalObjectStore(root)
+
+
+def _image_origins(settings: Settings) -> list[str]:
+    """Where image routes may redirect browsers to (signed URLs of the S3 store)."""
+    if settings.storage != "s3":
+        return []
+    origin = security.origin_of(settings.s3_endpoint_url)
+    return [origin] if origin else ["https://*.amazonaws.com"]
 
 
 def build_context(settings: Settings) -> AppContext:
@@ -125,6 +133,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.add_middleware(
+        security.SecurityHeaders,
+        base_url=settings.base_url,
+        hosts=security.allowed_hosts(settings.base_url, settings.allowed_hosts.split(",")),
+        image_origins=_image_origins(settings),
+    )
     install_error_handlers(app)
     api_docs.install(app)
     app.include_router(health.router)

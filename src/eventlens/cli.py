@@ -64,7 +64,10 @@ def _run_http(settings: Settings, host: str | None, port: int | None, *, run_job
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
+        # X-Forwarded-For only from the proxies named in the settings: otherwise any client could pick
+        # the address its rate limits are counted under.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
         timeout_graceful_shutdown=10,
     )
 

@@ -31,6 +31,16 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description="Public address of the web app, used in guest links and QR codes.",
     )
+    allowed_hosts: str = Field(
+        "",
+        description="More host names the app answers to, comma separated (`*`: any). The base URL's host "
+        "and loopback names are always allowed; other Host headers get a 400.",
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed, comma "
+        "separated (`*`: any). Empty: none, so a client cannot pick the address its rate limits count.",
+    )
     host: str = Field("127.0.0.1", description="Address `eventlens serve` / `api` listen on.")
     port: int = Field(8000, description="HTTP port of `eventlens serve` / `api`.")
 
