@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from sqlalchemy import select
 
@@ -193,3 +195,20 @@ def test_list_and_create_need_auth(new_client: Any) -> None:
     anonymous = new_client()
     assert_error(anonymous.get("/api/events"), 401)
     assert_error(anonymous.post("/api/events", json={"name": "x"}), 401)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    when=st.datetimes(timezones=st.just(None) | st.timezones()).map(lambda d: d.isoformat())
+    | st.sampled_from(
+        ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59", "2026-02-30T10:00:00", "10000-01-01", ""]
+    ),
+    field=st.sampled_from(["starts_at", "ends_at"]),
+)
+def test_any_date_is_stored_or_refused_with_422_never_500(client: TestClient, when: str, field: str) -> None:
+    if "X-CSRF-Token" not in client.headers:
+        signup(client)
+    r = client.post("/api/events", json={"name": "Dates", field: when, "retention_days": 3650})
+    assert r.status_code in (201, 422), r.text
+    if r.status_code == 422:
+        assert_error(r, 422, "validation_error")

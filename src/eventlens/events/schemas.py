@@ -12,10 +12,21 @@ from eventlens.events import slugs
 from eventlens.models import EventStatus
 
 
+# Events happen in a human lifetime; the bounds also keep "+ retention days" far from datetime's limits.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def _as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    try:
+        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 is past the year 9999 in UTC
+        raise ValueError("must be between 1970 and 2199") from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValueError("must be between 1970 and 2199")
+    return utc
 
 
 class _EventFields(BaseModel):
