@@ -16,6 +16,10 @@ UPLOADS = Counter("eventlens_uploads", "Files received, by outcome", ["outcome",
 PROCESSED = Counter("eventlens_photos_processed", "Photos processed, by final status", ["status"])
 FACES = Counter("eventlens_faces_indexed", "Faces stored by the processing job")
 SEARCHES = Counter("eventlens_searches", "Guest selfie searches, by outcome", ["outcome"])
+LEFTOVERS = Counter(
+    "eventlens_leftovers_removed",
+    "Crash leftovers removed (spool parts, work files, temp and orphan objects)",
+)
 SEARCH_SECONDS = Histogram(
     "eventlens_search_seconds",
     "Server time of a guest search that found a face",

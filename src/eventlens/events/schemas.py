@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from eventlens.events import slugs
 from eventlens.models import EventStatus
 
-
 # Events happen in a human lifetime; the bounds also keep "+ retention days" far from datetime's limits.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)

@@ -26,6 +26,11 @@ class JobSpec:
     retry_delay: int
     retry_backoff: float
     every_minute: bool = False  # also run it once a minute (and when a worker starts)
+    every_hour: bool = False  # also run it once an hour (and when a worker starts)
+
+    @property
+    def periodic(self) -> bool:
+        return self.every_minute or self.every_hour
 
 
 _SPECS: dict[str, JobSpec] = {}
@@ -38,16 +43,18 @@ def job(
     retry_delay: int = 2,
     retry_backoff: float = 2.0,
     every_minute: bool = False,
+    every_hour: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a job. The function gets the worker's context first, then the enqueued arguments.
 
-    ``every_minute`` jobs take no arguments; they also run once when a worker starts.
+    Periodic (``every_minute``, ``every_hour``) jobs take no arguments; they also run once when a
+    worker starts.
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in _SPECS and _SPECS[name].func is not func:
             raise RuntimeError(f"job {name!r} declared twice")
-        _SPECS[name] = JobSpec(name, func, retries, retry_delay, retry_backoff, every_minute)
+        _SPECS[name] = JobSpec(name, func, retries, retry_delay, retry_backoff, every_minute, every_hour)
         return func
 
     return register
@@ -90,16 +97,17 @@ class JobQueue:
             "retry_backoff": spec.retry_backoff,
             "name": spec.name,
         }
-        if spec.every_minute:
-            # The consumer's scheduler enqueues it each minute; it can also be enqueued by hand.
-            self._tasks[spec.name] = self.huey.periodic_task(crontab(), **options)(run)
+        if spec.periodic:
+            # The consumer's scheduler enqueues it on time; it can also be enqueued by hand.
+            when = crontab() if spec.every_minute else crontab(minute="17")
+            self._tasks[spec.name] = self.huey.periodic_task(when, **options)(run)
         else:
             self._tasks[spec.name] = self.huey.task(**options)(run)
 
     def kick_periodic(self) -> None:
         """Enqueue every periodic job once now: a starting worker catches up without waiting a minute."""
         for spec in declared_jobs().values():
-            if spec.every_minute:
+            if spec.periodic:
                 self.enqueue(spec.name)
 
     def enqueue(self, name: str, *args: Any, delay: float | None = None) -> None:

@@ -130,3 +130,12 @@ class PhotoRepository:
     def delete(self, photo: Photo) -> None:
         self.db.delete(photo)
         self.db.flush()
+
+    def existing_ids(self, photo_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these photos still have a row."""
+        found: set[uuid.UUID] = set()
+        ids = list(photo_ids)
+        for i in range(0, len(ids), 500):
+            batch = ids[i : i + 500]
+            found.update(self.db.scalars(select(Photo.id).where(Photo.id.in_(batch))))
+        return found

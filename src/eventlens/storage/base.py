@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
@@ -82,6 +83,15 @@ class ObjectStore(Protocol):
 
     def list_keys(self, prefix: str) -> Iterator[str]:
         """Keys under ``prefix`` (ends with '/'), in no particular order."""
+        ...
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """(key, last modified in UTC) of every object under ``prefix`` (ends with '/')."""
+        ...
+
+    def sweep_temporary(self, before: datetime) -> int:
+        """Remove what writes cut short by a crash left (temp files, unfinished multipart uploads)
+        that began before ``before``; return how many."""
         ...
 
     def signed_url(self, key: str, filename: str | None = None) -> str | None:

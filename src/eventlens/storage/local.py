@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -117,6 +119,27 @@ class LocalObjectStore:
             for name in files:
                 if not name.startswith(_TMP_PREFIX):
                     yield str((Path(dirpath) / name).relative_to(self.root))
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        for key in self.list_keys(prefix):
+            try:
+                modified = self._path(key).stat().st_mtime
+            except FileNotFoundError:
+                continue  # deleted while we listed
+            yield key, datetime.fromtimestamp(modified, UTC)
+
+    def sweep_temporary(self, before: datetime) -> int:
+        removed = 0
+        cutoff = before.timestamp()
+        for dirpath, _dirs, files in os.walk(self.root):
+            for name in files:
+                path = Path(dirpath) / name
+                with contextlib.suppress(FileNotFoundError):
+                    if name.startswith(_TMP_PREFIX) and path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+                        self._prune(path.parent)
+        return removed
 
     def delete_prefix(self, prefix: str) -> int:
         keys = list(self.list_keys(prefix))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -171,6 +172,32 @@ class S3ObjectStore:
                     yield str(item["Key"])
         except (ClientError, BotoCoreError) as exc:
             raise ObjectStoreError(f"S3 list {prefix}: {exc}") from exc
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        validate_prefix(prefix)
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield str(item["Key"]), item["LastModified"].astimezone(UTC)
+        except (ClientError, BotoCoreError) as exc:
+            raise ObjectStoreError(f"S3 list {prefix}: {exc}") from exc
+
+    def sweep_temporary(self, before: datetime) -> int:
+        """Abort multipart uploads a crashed writer left open (their parts cost storage until then)."""
+        removed = 0
+        try:
+            paginator = self.client.get_paginator("list_multipart_uploads")
+            for page in paginator.paginate(Bucket=self.bucket):
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] < before:
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        removed += 1
+        except (ClientError, BotoCoreError) as exc:
+            raise ObjectStoreError(f"S3 list multipart uploads: {exc}") from exc
+        return removed
 
     def delete_prefix(self, prefix: str) -> int:
         keys = list(self.list_keys(prefix))
