@@ -16,15 +16,13 @@ from fastapi.responses import JSONResponse
 
 from eventlens.context import AppContext, Ctx, DbSession
 from eventlens.db import session_scope
-from eventlens.errors import ApiError, Invalid, NotFound
+from eventlens.errors import ApiError
 from eventlens.ftp import derived, service
-from eventlens.ftp.repository import FtpCredentialRepository
 from eventlens.ftp.schemas import GatewayLogin, GatewayLoginResult
-from eventlens.models import Event, EventStatus, PhotoSource, User
+from eventlens.models import Event, PhotoSource, User
 from eventlens.openapi import BINARY, multipart_body
-from eventlens.photos.endpoints import store_received
-from eventlens.photos.multipart import MalformedUpload, receive_multipart
-from eventlens.photos.schemas import UploadItem, UploadResult
+from eventlens.photos import ingest
+from eventlens.photos.schemas import UploadResult
 
 log = logging.getLogger("eventlens.ftp")
 
@@ -67,20 +65,8 @@ def gateway_login(body: GatewayLogin, db: DbSession, ctx: Ctx) -> GatewayLoginRe
 
 
 def _upload_target(ctx: AppContext, event_id: uuid.UUID, credential_id: uuid.UUID) -> tuple[Event, User]:
-    """The event and who the photo is recorded as uploaded by (the credential's creator, else the owner)."""
     with session_scope(ctx.sessions) as db:
-        event = db.get(Event, event_id)
-        if event is None:
-            raise NotFound("event")
-        if event.status == EventStatus.archived:
-            raise ApiError(409, "event_archived", "This event is archived: it takes no new photos.")
-        credential = FtpCredentialRepository(db).get(credential_id)
-        if credential is None or credential.event_id != event.id:
-            raise NotFound("FTP credential")
-        uploader = db.get(User, credential.created_by_id) if credential.created_by_id else None
-        owner = uploader or db.get(User, event.owner_id)
-        assert owner is not None  # events cascade away with their owner
-        return event, owner
+        return service.upload_target(db, event_id, credential_id)
 
 
 @router.post(
@@ -102,25 +88,18 @@ async def gateway_upload(
     """
     event, uploader = await run_in_threadpool(_upload_target, ctx, event_id, credential)
     client = request.headers.get("x-forwarded-for", "").split(",")[0].strip() or "unknown"
-    try:
-        received = await receive_multipart(
-            request.headers.get("content-type", ""),
-            request.stream(),
-            dest_dir=ctx.settings.data_dir / "spool" / "uploads",
-            max_bytes=ctx.settings.max_upload_mb * 1024 * 1024,
-        )
-    except MalformedUpload as exc:
-        raise ApiError(400, "bad_upload", str(exc)) from exc
-    try:
-        if len(received.files) != 1:
-            raise Invalid("Send exactly one file in a part named 'files'.", field="files")
-        [item] = await store_received(ctx, event, received, PhotoSource.ftp, uploader)
-    finally:
-        received.discard()
-    return _answer(item, event, credential, client)
+    result = await ingest.receive_photos(
+        ingest.Inbox.of(ctx),
+        ingest.Sender(event, uploader, PhotoSource.ftp),
+        request.headers.get("content-type", ""),
+        request.stream(),
+        single=True,
+    )
+    return _answer(result, event, credential, client)
 
 
-def _answer(item: UploadItem, event: Event, credential: uuid.UUID, client: str) -> Response:
+def _answer(result: UploadResult, event: Event, credential: uuid.UUID, client: str) -> Response:
+    [item] = result.items
     if item.error is not None:
         log.info(
             "ftp.upload_refused event=%s credential=%s client=%s file=%r code=%s",
@@ -131,7 +110,6 @@ def _answer(item: UploadItem, event: Event, credential: uuid.UUID, client: str) 
             item.error.code,
         )
         raise ApiError(item.error.status, item.error.code, item.error.message, item.error.details)
-    new = item.duplicate_of is None
     log.info(
         "ftp.upload event=%s credential=%s client=%s file=%r photo=%s%s",
         event.id,
@@ -139,7 +117,6 @@ def _answer(item: UploadItem, event: Event, credential: uuid.UUID, client: str) 
         client,
         item.filename,
         item.id,
-        "" if new else " (duplicate)",
+        " (duplicate)" if result.duplicates else "",
     )
-    result = UploadResult(items=[item], stored=int(new), duplicates=int(not new), rejected=0)
-    return JSONResponse(result.model_dump(mode="json"), status_code=201 if new else 200)
+    return JSONResponse(result.model_dump(mode="json"), status_code=201 if result.stored else 200)

@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 from eventlens.auth import passwords
 from eventlens.config import Settings
 from eventlens.db import utcnow
-from eventlens.errors import ApiError, Conflict, Invalid, NotFound
+from eventlens.errors import ApiError, Invalid, NotFound
+from eventlens.events.repository import EventRepository
+from eventlens.events.service import EventArchived, require_open, takes_photos
 from eventlens.ftp import derived
 from eventlens.ftp.repository import FtpCredentialRepository
 from eventlens.ftp.schemas import CredentialCreate, CredentialCreated, CredentialRead
-from eventlens.models import Event, EventStatus, FtpCredential, User
+from eventlens.models import Event, FtpCredential, User
 from eventlens.ratelimit import RateLimiter
 
 log = logging.getLogger("eventlens.ftp")
@@ -58,8 +60,7 @@ def _expiry(data: CredentialCreate, now: datetime) -> datetime | None:
 
 def create_credential(db: Session, event: Event, creator: User, data: CredentialCreate) -> NewCredential:
     """A new login for the event: readable username (event slug + random suffix), strong password."""
-    if event.status == EventStatus.archived:
-        raise Conflict("This event is archived: it takes no new photos.", "event_archived")
+    require_open(event)
     now = utcnow()
     expires_at = _expiry(data, now)
     password = new_password()
@@ -124,6 +125,21 @@ def to_created(new: NewCredential, settings: Settings) -> CredentialCreated:
     return CredentialCreated(**to_read(new.credential, settings).model_dump(), password=new.password)
 
 
+def upload_target(db: Session, event_id: uuid.UUID, credential_id: uuid.UUID) -> tuple[Event, User]:
+    """The event a gateway hands a file to, and who the photo is recorded as uploaded by (the
+    credential's creator, else the event's owner); 404 unless the credential belongs to that event."""
+    event = EventRepository(db).get(event_id)
+    if event is None:
+        raise NotFound("event")
+    credential = FtpCredentialRepository(db).get(credential_id)
+    if credential is None or credential.event_id != event.id:
+        raise NotFound("FTP credential")
+    uploader = db.get(User, credential.created_by_id) if credential.created_by_id else None
+    owner = uploader or db.get(User, event.owner_id)
+    assert owner is not None  # events cascade away with their owner
+    return event, owner
+
+
 class LoginRefused(ApiError):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(status, code, message)
@@ -140,7 +156,7 @@ def gateway_login(
         limiter.hit(limit, LOGIN_KEY, client_ip)  # over the limit: raises 429 with Retry-After
     row = FtpCredentialRepository(db).by_username(username)
     ok = passwords.verify_password(row.password_hash if row else None, password)
-    refusal: LoginRefused | None = None
+    refusal: ApiError | None = None
     event: Event | None = None
     if not ok or row is None:
         refusal = LoginRefused(401, "invalid_credentials", "Wrong FTP user name or password.")
@@ -157,9 +173,9 @@ def gateway_login(
         elif event is None:
             reason = "event_deleted"
             refusal = LoginRefused(401, "invalid_credentials", "Wrong FTP user name or password.")
-        elif event.status == EventStatus.archived:
-            reason = "event_archived"
-            refusal = LoginRefused(403, reason, "The event is archived: it takes no new photos.")
+        elif not takes_photos(event):
+            refusal = EventArchived(status=403)
+            reason = refusal.code
     if refusal is not None:
         limiter.count(limit, LOGIN_KEY, client_ip)
         log.warning("ftp.login_refused user=%s ip=%s reason=%s", username, client_ip, reason)

@@ -1,6 +1,6 @@
-"""Photo ingest: validate and store one file, list, delete, reprocess.
+"""Photos: store one spooled file (the core of ``photos.ingest``), find an owned photo, delete, reprocess.
 
-Order of effects for an upload, so that nothing is ever half-stored:
+Order of effects for storing a file, so that nothing is ever half-stored:
 validate the spooled file → put the original in the object store → insert the row and commit →
 enqueue processing (after the commit). If the insert fails the object is deleted again; if the
 store fails no row is written.
@@ -17,8 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.db import session_scope
+from eventlens.errors import NotFound
+from eventlens.events.repository import EventRepository
+from eventlens.events.service import require_open
 from eventlens.jobs.after_commit import enqueue_after_commit
-from eventlens.models import Event, EventStatus, Photo, PhotoSource, PhotoStatus, User
+from eventlens.models import Event, Photo, PhotoSource, PhotoStatus, User
 from eventlens.photos import imaging, keys
 from eventlens.photos.errors import IngestError
 from eventlens.photos.repository import PhotoRepository
@@ -38,14 +41,6 @@ class Stored:
     duplicate: bool
 
 
-class EventNotAcceptingPhotos(IngestError):
-    status = 409
-    code = "event_archived"
-
-    def __init__(self) -> None:
-        super().__init__("This event is archived: it takes no new photos. Publish it again to add more.")
-
-
 def ingest_file(
     sessions: sessionmaker[Session],
     storage: ObjectStore,
@@ -62,8 +57,9 @@ def ingest_file(
 ) -> Stored:
     """Validate the spooled file at ``path`` and store it as a photo of the event (its own transaction).
 
-    Raises an IngestError subclass (with HTTP status and code) when the file is refused; in that case
-    nothing is left behind in the database or the object store.
+    Raises an IngestError subclass (with HTTP status and code) when the file is refused, or EventArchived
+    when the event was archived meanwhile; in either case nothing is left behind in the database or the
+    object store.
     """
     with session_scope(sessions) as db:
         existing = PhotoRepository(db).by_sha256(event_id, sha256)
@@ -75,11 +71,10 @@ def ingest_file(
     storage.put_file(key, path, content_type=info.kind.mime)
     try:
         with session_scope(sessions) as db:
-            event = db.get(Event, event_id)
+            event = EventRepository(db).get(event_id)
             if event is None:
                 raise IngestError("The event was deleted during the upload.")
-            if event.status == EventStatus.archived:
-                raise EventNotAcceptingPhotos()
+            require_open(event)  # archived while the file was being checked
             photo = Photo(
                 id=photo_id,
                 event_id=event_id,
@@ -112,6 +107,14 @@ def ingest_file(
         raise
     log.info("photo.stored id=%s event=%s size=%d source=%s", photo_id, event_id, size, source.value)
     return Stored(photo_id, PhotoStatus.uploaded, duplicate=False)
+
+
+def get_photo_for(db: Session, user: User, photo_id: uuid.UUID) -> Photo:
+    """The photo when the user owns its event (or is an admin); 404 otherwise, never 403."""
+    found = PhotoRepository(db).with_owner(photo_id)
+    if found is None or (found[1] != user.id and not user.is_admin):
+        raise NotFound("photo")
+    return found[0]
 
 
 def delete_photo(db: Session, storage: ObjectStore, photo: Photo) -> None:

@@ -20,8 +20,7 @@ from eventlens.events.repository import EventRepository
 from eventlens.events.schemas import EventCreate
 from eventlens.models import Event, PhotoSource, User
 from eventlens.pagination import encode_cursor
-from eventlens.photos.endpoints import store_received
-from eventlens.photos.multipart import MalformedUpload, receive_multipart
+from eventlens.photos import ingest
 from eventlens.photos.repository import PhotoRepository
 from eventlens.photos.service import reprocess
 from eventlens.web.ftp_panel import panel_context
@@ -206,25 +205,22 @@ async def upload_form(event_id: uuid.UUID, request: Request, ctx: Ctx) -> Respon
             request, "error.html", principal=principal, status_code=404, message=t("error.not_found")
         )
     try:
-        received = await receive_multipart(
+        result = await ingest.receive_photos(
+            ingest.Inbox.of(ctx),
+            ingest.Sender(event, principal.user, PhotoSource.web),
             request.headers.get("content-type", ""),
             request.stream(),
-            dest_dir=ctx.settings.data_dir / "spool" / "uploads",
-            max_bytes=ctx.settings.max_upload_mb * 1024 * 1024,
+            accept_fields=lambda fields: form_csrf_ok(fields.get("csrf_token"), principal, request),
         )
-    except MalformedUpload:
+    except (ingest.BadUpload, ingest.FormRefused):
         return redirect(f"/events/{event_id}")
-    try:
-        if not form_csrf_ok(received.fields.get("csrf_token"), principal, request):
-            return redirect(f"/events/{event_id}")
-        items = await store_received(ctx, event, received, PhotoSource.web, principal.user)
-    finally:
-        received.discard()
-    stored = sum(1 for i in items if i.id is not None and i.duplicate_of is None)
-    refused = [f"{i.filename}: {i.error.message}" for i in items if i.error is not None]
-    return await run_in_threadpool(
-        _event_page, request, ctx, principal, event_id, [t("photos.uploaded", count=stored)], refused
-    )
+    except ApiError as exc:  # the event is archived, or no file was sent
+        page = await run_in_threadpool(_event_page, request, ctx, principal, event_id, None, [exc.message])
+        page.status_code = exc.status
+        return page
+    refused = [f"{i.filename}: {i.error.message}" for i in result.items if i.error is not None]
+    flash = t("photos.uploaded", count=result.stored)
+    return await run_in_threadpool(_event_page, request, ctx, principal, event_id, [flash], refused)
 
 
 @router.post("/events/{event_id}/reprocess")

@@ -1,0 +1,55 @@
+"""Serving a photo's image: streamed from the object store, or a redirect to a signed URL where it has one."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from starlette.responses import RedirectResponse, Response, StreamingResponse
+
+from eventlens.context import AppContext
+from eventlens.db import session_scope
+from eventlens.errors import ApiError, NotFound
+from eventlens.models import Photo, User
+from eventlens.photos import keys
+from eventlens.photos.service import get_photo_for
+from eventlens.storage.base import ObjectNotFound
+
+Variant = Literal["original", "preview", "thumbnail"]
+
+
+def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download: bool = False) -> Response:
+    """The image bytes streamed from the store, or a redirect to a signed URL where the store has one."""
+    if variant == "original":
+        key, mime, name = photo.object_key, photo.mime, photo.original_filename
+    else:
+        if not photo.has_preview:
+            raise ApiError(404, "not_ready", "The preview is not made yet; the photo is still processing.")
+        key = (keys.preview_key if variant == "preview" else keys.thumbnail_key)(photo.event_id, photo.id)
+        mime, name = "image/webp", f"{photo.original_filename.rsplit('.', 1)[0]}-{variant}.webp"
+    signed = ctx.storage.signed_url(key, filename=name if download else None)
+    if signed:
+        return RedirectResponse(signed, status_code=307)
+    try:
+        size = ctx.storage.size(key)
+        chunks = ctx.storage.iter_chunks(key)
+    except ObjectNotFound as exc:
+        raise NotFound("image") from exc
+    disposition = "attachment" if download else "inline"
+    safe = name.replace('"', "").replace("\r", "").replace("\n", "")
+    headers = {
+        "Content-Length": str(size),
+        "Cache-Control": "private, max-age=86400",
+        "Content-Disposition": f'{disposition}; filename="{safe.encode("ascii", "replace").decode()}"',
+    }
+    return StreamingResponse(chunks, media_type=mime, headers=headers)
+
+
+def owned_image(
+    ctx: AppContext, user: User, photo_id: uuid.UUID, variant: Variant, *, download: bool = False
+) -> Response:
+    """A photographer's own photo (or any, for an admin); 404 for anyone else."""
+    # The session closes before streaming starts: a slow download holds no database connection.
+    with session_scope(ctx.sessions) as db:
+        photo = get_photo_for(db, user, photo_id)
+    return image_response(ctx, photo, variant, download=download)
