@@ -46,7 +46,6 @@ class SearchResult(BaseModel):
     matches: list[SearchMatch] = Field(description='Tier "high" first, then "possible"; best first in each')
     guest_pass: str = Field(description="Lets image and download URLs of this event work for 24 hours")
     skipped_selfies: list[int] = Field(
-        default_factory=list,
         description="Positions (from 0) of the selfie parts with no usable face; the others were used",
     )
 
