@@ -298,7 +298,7 @@ function openLightbox(i) {
   const match = visible[shown];
   const img = $("lightbox-img");
   img.src = match.preview_url;
-  img.alt = say("photo_alt", { n: shown + 1, total: visible.length });
+  img.alt = say(match.tier === "high" ? "photo_alt" : "maybe_alt", { n: shown + 1, total: visible.length });
   $("lightbox-download").href = match.download_url;
   const box = $("lightbox");
   if (!box.open) box.showModal();
