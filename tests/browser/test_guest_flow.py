@@ -69,6 +69,8 @@ def test_a_guest_finds_and_downloads_their_photos(
         page = context.new_page()
         requests: list[str] = []
         page.on("request", lambda req: requests.append(req.url))
+        searches: list[Any] = []
+        page.on("request", lambda req: searches.append(req) if "/search" in req.url else None)
         page.goto(f"{live_server.url}/e/{event['slug']}")
         assert page.get_by_role("heading", name="Film Night").is_visible()
 
@@ -101,6 +103,13 @@ def test_a_guest_finds_and_downloads_their_photos(
         archive = zipfile.ZipFile(io.BytesIO(Path(info.value.path()).read_bytes()))
         got = sorted(archive.read(n) for n in archive.namelist())
         assert got == sorted((dataset / n).read_bytes() for n in JOLIE)
+        # The code was checked once; searches carry the guest pass, never the code itself.
+        assert searches and all("?t=" in req.url for req in searches)
+        assert all("x-access-code" not in req.headers for req in searches)
+        page.reload()  # the same tab: the pass is remembered, the code is not asked again
+        assert page.get_by_role("button", name="Take a selfie").is_visible()
+        assert not page.get_by_label("access code").is_visible()
+        assert "popcorn" not in str(page.evaluate("JSON.stringify(sessionStorage)"))
         # Nothing third-party: the page's own server, and the object store's signed URLs when it is S3.
         own = [live_server.url, settings.s3_endpoint_url or live_server.url]
         assert all(u.startswith(tuple(own)) for u in requests), [

@@ -169,6 +169,23 @@ def test_searches_are_rate_limited(settings: Settings, dataset: Path) -> None:
         assert int(r.headers["Retry-After"]) >= 1
 
 
+def test_strangers_without_the_code_do_not_use_up_the_events_search_budget(
+    settings: Settings, dataset: Path
+) -> None:
+    app = create_app(settings.model_copy(update={"search_rate_limit_event": "2/minute"}))
+    with TestClient(app, base_url="https://testserver") as c:
+        signup(c)
+        event = create_event(c, access_code="sesame-42")
+        c.post(f"/api/events/{event['id']}/publish")
+        selfie = (dataset / JOLIE_SELFIE).read_bytes()
+        for _ in range(3):
+            assert_error(search(c, event["slug"], selfie), 403, "access_code_required")
+        code = {"X-Access-Code": "sesame-42"}
+        assert search(c, event["slug"], selfie, **code).status_code == 200
+        assert search(c, event["slug"], selfie, **code).status_code == 200
+        assert_error(search(c, event["slug"], selfie, **code), 429, "rate_limited")
+
+
 def _files_containing(roots: list[Path], marker: bytes, since: float) -> list[Path]:
     hits = []
     for root in roots:

@@ -43,8 +43,11 @@ class SearchMatch(BaseModel):
 
 
 class SearchResult(BaseModel):
-    matches: list[SearchMatch]
+    matches: list[SearchMatch] = Field(description='Tier "high" first, then "possible"; best first in each')
     guest_pass: str = Field(description="Lets image and download URLs of this event work for 24 hours")
+    skipped_selfies: list[int] = Field(
+        description="Positions (from 0) of the selfie parts with no usable face; the others were used",
+    )
 
 
 class DownloadRequest(BaseModel):

@@ -1,0 +1,30 @@
+"""The guest service for a request, built from the app's context (the wiring reads the settings here)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from eventlens.context import Ctx
+from eventlens.guests.service import GuestLimits, GuestService
+
+
+def get_guests(ctx: Ctx) -> GuestService:
+    settings = ctx.settings
+    return GuestService(
+        ctx.sessions,
+        ctx.storage,
+        ctx.face_engine,
+        ctx.face_search,
+        ctx.limiter,
+        secret=settings.secret,
+        limits=GuestLimits(
+            search_per_client=settings.search_rate_limit,
+            search_per_event=settings.search_rate_limit_event,
+            access_per_client=settings.login_rate_limit,
+        ),
+    )
+
+
+Guests = Annotated[GuestService, Depends(get_guests)]

@@ -1,0 +1,251 @@
+"""What guests do with a published event: see it, open it, search it, download from it.
+
+One entry point per use case, called by the API routes (``guests/endpoints.py``) and the guest page
+(``web/guest_pages.py``) alike. Every way to an event's photos goes through ``GuestService.open``:
+the event is published, and where it has an access code the guest shows the code or a guest pass.
+
+Each database step is a short transaction of its own (on SQLite a transaction holds the write lock),
+never one spanning argon2, selfie decoding or face search. Every method blocks: async routes call
+them through ``run_in_threadpool``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+from zipstream import ZipStream
+
+from eventlens import metrics
+from eventlens.db import session_scope
+from eventlens.errors import ApiError, NotFound
+from eventlens.faces.engine.base import FaceEngine
+from eventlens.faces.index import Match
+from eventlens.faces.service import FaceSearch
+from eventlens.guests import access
+from eventlens.guests.repository import GuestRepository
+from eventlens.guests.schemas import PublicEvent
+from eventlens.guests.selfie import embed_selfies
+from eventlens.models import Event, Photo
+from eventlens.ratelimit import RateLimiter
+from eventlens.storage.base import ObjectStore
+
+log = logging.getLogger("eventlens.guests")
+
+
+@dataclass(frozen=True)
+class GuestLimits:
+    """Rate limits (``limits`` strings such as ``20/minute``)."""
+
+    search_per_client: str
+    search_per_event: str
+    # Wrong access codes share the login limit per client: a code is a password for an event.
+    access_per_client: str
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    event: Event
+    hits: list[tuple[Match, Photo]]  # high tier first, best first within a tier
+    guest_pass: str
+    skipped_selfies: list[int]
+    faces_searched: int
+
+
+@dataclass(frozen=True)
+class GuestZip:
+    filename: str
+    chunks: Iterable[bytes]
+
+
+class GuestService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        storage: ObjectStore,
+        engine: FaceEngine,
+        face_search: FaceSearch,
+        limiter: RateLimiter,
+        *,
+        secret: str,
+        limits: GuestLimits,
+    ) -> None:
+        self.sessions = sessions
+        self.storage = storage
+        self.engine = engine
+        self.face_search = face_search
+        self.limiter = limiter
+        self.secret = secret
+        self.limits = limits
+
+    # --- the event --------------------------------------------------------------------------------
+
+    def public_view(self, slug: str) -> PublicEvent:
+        """What anyone with the link sees of a published event (no code needed for this)."""
+        with session_scope(self.sessions) as db:
+            repo = GuestRepository(db)
+            event = self._published(repo, slug)
+            return PublicEvent(
+                slug=event.slug,
+                name=event.name,
+                description=event.description,
+                starts_at=event.starts_at,
+                ends_at=event.ends_at,
+                photographer=repo.owner_name(event),
+                cover_url=f"/api/public/events/{event.slug}/cover" if event.cover_photo_id else None,
+                access_code_required=event.access_code_hash is not None,
+                photo_count=repo.indexed_count(event.id),
+            )
+
+    def cover(self, slug: str) -> Photo:
+        """The cover photo of a published event: public, like its name."""
+        with session_scope(self.sessions) as db:
+            repo = GuestRepository(db)
+            event = repo.published(slug)
+            photos = repo.photos(event.id, [event.cover_photo_id]) if event and event.cover_photo_id else []
+        if not photos:
+            raise NotFound("cover")
+        return photos[0]
+
+    def open(self, slug: str, *, code: str | None, guest_pass: str | None) -> Event:
+        """The published event, once the guest showed its code or a pass (where it has a code).
+
+        The one access check of the guest side. The code is checked (argon2) outside any transaction.
+        """
+        with session_scope(self.sessions) as db:
+            event = self._published(GuestRepository(db), slug)
+        access.require_access(event, code=code, token=guest_pass, secret=self.secret)
+        return event
+
+    def check_code(self, slug: str, code: str | None, client: str) -> str:
+        """A guest pass (24 h) for the right code. Wrong codes count against the client's limit."""
+        limit = self.limits.access_per_client
+        if not self.limiter.test(limit, "access-code", client):
+            self.limiter.hit(limit, "access-code", client)  # raises 429, even for the right code
+        try:
+            event = self.open(slug, code=code, guest_pass=None)
+        except ApiError as exc:
+            if exc.status == 403:
+                self.limiter.count(limit, "access-code", client)
+                log.info("guest.access_refused slug=%s client=%s", slug, client)
+            raise
+        return access.make_pass(self.secret, event.id)
+
+    # --- search -----------------------------------------------------------------------------------
+
+    def open_for_search(self, slug: str, *, code: str | None, guest_pass: str | None, client: str) -> Event:
+        """The event to search, after the rate limits and the access check (before any selfie is read).
+
+        The event's budget is counted only for guests who passed the check, so strangers without the
+        code cannot use it up.
+        """
+        self.limiter.hit(self.limits.search_per_client, "search-client", client)
+        event = self.open(slug, code=code, guest_pass=guest_pass)
+        self.limiter.hit(self.limits.search_per_event, "search-event", str(event.id))
+        return event
+
+    def search(self, event: Event, selfies: Sequence[bytes]) -> SearchOutcome:
+        """The event's photos of the person in the selfies (several photos of one person).
+
+        A face scores its best similarity to any of the selfies, so another selfie can only add
+        photos or raise one to a higher tier. The selfies are used here, in memory, and not kept.
+        """
+        started = time.perf_counter()
+        try:
+            embedded = embed_selfies(self.engine, selfies)
+        except ApiError as exc:
+            if exc.code == "no_face_found":
+                metrics.SEARCHES.labels("no_face").inc()
+            raise
+        found = self.face_search.search(event.id, embedded.embeddings)
+        with session_scope(self.sessions) as db:
+            repo = GuestRepository(db)
+            photos = {p.id: p for p in repo.photos(event.id, [m.photo_id for m in found.matches])}
+            repo.record_search(event.id, len(photos), int((time.perf_counter() - started) * 1000))
+        hits = [(m, photos[m.photo_id]) for m in found.matches if m.photo_id in photos]
+        metrics.SEARCHES.labels("found" if hits else "none").inc()
+        metrics.SEARCH_SECONDS.observe(time.perf_counter() - started)
+        log.info(
+            "guest.search event=%s selfies=%d skipped=%d high=%d possible=%d faces=%d ms=%d",
+            event.id,
+            len(selfies),
+            len(embedded.skipped),
+            sum(1 for m, _ in hits if m.tier == "high"),
+            sum(1 for m, _ in hits if m.tier == "possible"),
+            found.faces_searched,
+            int((time.perf_counter() - started) * 1000),
+        )
+        return SearchOutcome(
+            event=event,
+            hits=hits,
+            guest_pass=access.make_pass(self.secret, event.id),
+            skipped_selfies=embedded.skipped,
+            faces_searched=found.faces_searched,
+        )
+
+    # --- downloads --------------------------------------------------------------------------------
+
+    def photo(
+        self,
+        slug: str,
+        photo_id: uuid.UUID,
+        *,
+        code: str | None,
+        guest_pass: str | None,
+        download: bool = False,
+    ) -> Photo:
+        """One ready photo of the event; ``download`` counts it as a guest download."""
+        event = self.open(slug, code=code, guest_pass=guest_pass)
+        with session_scope(self.sessions) as db:
+            repo = GuestRepository(db)
+            photos = repo.photos(event.id, [photo_id])
+            if not photos:
+                raise NotFound("photo")
+            if download:
+                repo.record_download(event.id, 1)
+        return photos[0]
+
+    def zip(
+        self,
+        slug: str,
+        photo_ids: Sequence[uuid.UUID],
+        *,
+        code: str | None,
+        guest_pass: str | None,
+    ) -> GuestZip:
+        """A ZIP of the chosen originals, made while it is sent (nothing built in memory or on disk)."""
+        event = self.open(slug, code=code, guest_pass=guest_pass)
+        with session_scope(self.sessions) as db:
+            repo = GuestRepository(db)
+            photos = repo.photos(event.id, photo_ids)
+            if not photos:
+                raise NotFound("photo")
+            repo.record_download(event.id, len(photos))
+        archive = ZipStream(sized=False)  # photos are already compressed: store them as they are
+        used: set[str] = set()
+        for photo in photos:
+            name = photo.original_filename or f"{photo.id}.{photo.extension}"
+            if name in used:
+                stem, _, ext = name.rpartition(".")
+                suffix = str(photo.id)[:8]
+                name = f"{stem}-{suffix}.{ext}" if stem else f"{name}-{suffix}"
+            used.add(name)
+            archive.add(self._lazy_chunks(photo.object_key), name)
+        return GuestZip(filename=f"{event.slug}-photos.zip", chunks=archive)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _published(repo: GuestRepository, slug: str) -> Event:
+        event = repo.published(slug)
+        if event is None:
+            raise NotFound("event")
+        return event
+
+    def _lazy_chunks(self, key: str) -> Iterator[bytes]:
+        # Opened only when the ZIP reaches this file: a 500-photo ZIP holds one object open at a time.
+        yield from self.storage.iter_chunks(key)
