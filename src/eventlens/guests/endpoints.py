@@ -28,7 +28,7 @@ from eventlens.guests.schemas import (
 from eventlens.guests.selfie import MAX_SELFIES, read_selfies
 from eventlens.guests.service import SearchOutcome
 from eventlens.openapi import BINARY, multipart_body
-from eventlens.photos.endpoints import image_response
+from eventlens.photos.images import image_response
 
 router = APIRouter(prefix="/api/public/events", tags=["guests"])
 
@@ -80,7 +80,7 @@ def cover(slug: str, guests: Guests, ctx: Ctx) -> Response:
     openapi_extra=multipart_body({"selfie": _SELFIES}, ["selfie"]),
 )
 async def search(
-    slug: str, request: Request, guests: Guests, code: AccessCode = None, t: GuestPass = None
+    slug: str, request: Request, guests: Guests, ctx: Ctx, code: AccessCode = None, t: GuestPass = None
 ) -> SearchResult:
     """Find the event's photos of the person in the selfie(s): tier "high" first, then "possible".
 
@@ -90,7 +90,8 @@ async def search(
         guests.open_for_search, slug, code=code, guest_pass=t, client=_client(request)
     )
     selfies = await read_selfies(request.headers.get("content-type", ""), request.stream())
-    outcome = await run_in_threadpool(guests.search, event, selfies)
+    # Decoding and inference wait their turn on the CPU pool: N searches at once cost N x memory.
+    outcome = await ctx.cpu.run(guests.search, event, selfies)
     del selfies  # nothing of the selfies outlives the search
     return _search_result(outcome)
 

@@ -21,9 +21,6 @@ from eventlens.openapi import BINARY, multipart_body
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos import images, ingest, service
 from eventlens.photos.images import Variant
-
-# re-exported for guests/endpoints.py until it moves to photos.images
-from eventlens.photos.images import image_response as image_response
 from eventlens.photos.repository import PhotoRepository
 from eventlens.photos.schemas import (
     HashAnswer,
