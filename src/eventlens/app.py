@@ -30,6 +30,7 @@ from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.factory import build_storage
 from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
+from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
 
 
@@ -101,7 +102,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    install_error_handlers(app)
+    install_error_handlers(app, page=error_page)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(auth_endpoints.router)

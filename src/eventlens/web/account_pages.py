@@ -9,21 +9,14 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from eventlens.auth import service, tokens
+from eventlens.auth.dependencies import OptionalPagePrincipal
 from eventlens.auth.endpoints import clear_session_cookie, client_ip, set_session_cookie
 from eventlens.auth.repository import UserRepository
 from eventlens.auth.schemas import LoginRequest, SignupRequest
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
 from eventlens.models import User
-from eventlens.web.rendering import (
-    ANON_CSRF_COOKIE,
-    form_csrf_ok,
-    page_principal,
-    redirect,
-    render,
-    t,
-    validation_messages,
-)
+from eventlens.web.rendering import ANON_CSRF_COOKIE, form_csrf_ok, form_problem, redirect, render, t
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -66,8 +59,8 @@ def _signed_in(request: Request, ctx: Ctx, db: DbSession, user: User) -> Respons
 
 
 @router.get("/")
-def landing(request: Request, ctx: Ctx, db: DbSession) -> Response:
-    if page_principal(request, ctx):
+def landing(request: Request, ctx: Ctx, db: DbSession, principal: OptionalPagePrincipal) -> Response:
+    if principal is not None:
         return redirect("/events")
     return _landing(request, ctx, db)
 
@@ -90,10 +83,9 @@ def signup_form(
         user = service.signup(
             db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
         )
-    except ValidationError as exc:
-        return _landing(request, ctx, db, errors=validation_messages(exc), form=echo, status_code=422)
-    except ApiError as exc:
-        return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
+    except (ValidationError, ApiError) as exc:
+        status, errors = form_problem(db, exc)
+        return _landing(request, ctx, db, errors=errors, form=echo, status_code=status)
     return _signed_in(request, ctx, db, user)
 
 
@@ -119,16 +111,16 @@ def login_form(
             password=body.password,
             client_ip=client_ip(request),
         )
-    except ValidationError as exc:
-        return _landing(request, ctx, db, errors=validation_messages(exc), form=echo, status_code=422)
-    except ApiError as exc:
-        return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
+    except (ValidationError, ApiError) as exc:
+        status, errors = form_problem(db, exc)
+        return _landing(request, ctx, db, errors=errors, form=echo, status_code=status)
     return _signed_in(request, ctx, db, user)
 
 
 @router.post("/logout")
-def logout_form(request: Request, ctx: Ctx, db: DbSession, csrf_token: FormStr = "") -> Response:
-    principal = page_principal(request, ctx)
+def logout_form(
+    request: Request, ctx: Ctx, db: DbSession, principal: OptionalPagePrincipal, csrf_token: FormStr = ""
+) -> Response:
     if principal is not None and principal.session is not None:
         if not form_csrf_ok(csrf_token, principal, request):
             return redirect("/events")
