@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -49,7 +50,17 @@ def _landing(
     return response
 
 
-def _signed_in(request: Request, ctx: Ctx, db: DbSession, user: User) -> Response:
+def _sign_in_with(
+    request: Request, ctx: Ctx, db: DbSession, csrf: str, echo: dict[str, Any], who: Callable[[], User]
+) -> Response:
+    """Signed in as ``who()`` on the events page, or the landing page again with what went wrong."""
+    if not form_csrf_ok(csrf, None, request):
+        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
+    try:
+        user = who()
+    except (ValidationError, ApiError) as exc:
+        status, errors = form_problem(db, exc)
+        return _landing(request, ctx, db, errors=errors, form=echo, status_code=status)
     new = service.start_session(
         db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
     )
@@ -75,18 +86,13 @@ def signup_form(
     name: FormStr = "",
     csrf_token: FormStr = "",
 ) -> Response:
-    echo = {"name": name, "signup_email": email}
-    if not form_csrf_ok(csrf_token, None, request):
-        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
-    try:
+    def who() -> User:
         body = SignupRequest.model_validate({"email": email, "password": password, "name": name})
-        user = service.signup(
+        return service.signup(
             db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
         )
-    except (ValidationError, ApiError) as exc:
-        status, errors = form_problem(db, exc)
-        return _landing(request, ctx, db, errors=errors, form=echo, status_code=status)
-    return _signed_in(request, ctx, db, user)
+
+    return _sign_in_with(request, ctx, db, csrf_token, {"name": name, "signup_email": email}, who)
 
 
 @router.post("/login")
@@ -98,12 +104,9 @@ def login_form(
     password: FormStr = "",
     csrf_token: FormStr = "",
 ) -> Response:
-    echo = {"email": email}
-    if not form_csrf_ok(csrf_token, None, request):
-        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
-    try:
+    def who() -> User:
         body = LoginRequest.model_validate({"email": email, "password": password})
-        user = service.authenticate(
+        return service.authenticate(
             db,
             ctx.limiter,
             ctx.settings.login_rate_limit,
@@ -111,10 +114,8 @@ def login_form(
             password=body.password,
             client_ip=client_ip(request),
         )
-    except (ValidationError, ApiError) as exc:
-        status, errors = form_problem(db, exc)
-        return _landing(request, ctx, db, errors=errors, form=echo, status_code=status)
-    return _signed_in(request, ctx, db, user)
+
+    return _sign_in_with(request, ctx, db, csrf_token, {"email": email}, who)
 
 
 @router.post("/logout")

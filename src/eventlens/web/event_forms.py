@@ -2,53 +2,45 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from eventlens.auth.dependencies import PagePrincipal, Principal
 from eventlens.context import DbSession
 from eventlens.errors import Invalid
 from eventlens.events import service
-from eventlens.events.dependencies import OwnedEvent, PageEvent
+from eventlens.events.dependencies import OwnedEvent
 from eventlens.events.schemas import EventUpdate
-from eventlens.models import Event
-from eventlens.web.rendering import form_csrf_ok, redirect, t, validation_messages
+from eventlens.web.dependencies import EventForm, PostedEventForm
+from eventlens.web.rendering import redirect, t, validation_messages
 from eventlens.web.uploads_chart import render_svg
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
 
 
-def _apply(
-    request: Request, db: DbSession, principal: Principal, event: Event, csrf: str, body: Mapping[str, object]
-) -> Response:
-    if not form_csrf_ok(csrf, principal, request):
-        return redirect(f"/events/{event.id}")
+def _apply(db: DbSession, form: EventForm, body: Mapping[str, object]) -> Response:
+    if not form.csrf_ok:
+        return redirect(form.page)
     try:
         data = EventUpdate.model_validate(body)
     except ValidationError as exc:
         raise Invalid("; ".join(validation_messages(exc))) from exc
-    service.update_event(db, event, data)
-    return redirect(f"/events/{event.id}")
+    service.update_event(db, form.event, data)
+    return redirect(form.page)
 
 
 @router.post("/events/{event_id}/edit")
 def edit_event_form(
-    event_id: uuid.UUID,
-    request: Request,
     db: DbSession,
-    principal: PagePrincipal,
-    event: PageEvent,
+    form: PostedEventForm,
     name: FormStr = "",
     description: FormStr = "",
     starts_at: FormStr = "",
     ends_at: FormStr = "",
-    csrf_token: FormStr = "",
 ) -> Response:
     body = {
         "name": name,
@@ -56,22 +48,15 @@ def edit_event_form(
         "starts_at": starts_at or None,  # an emptied date field clears the date
         "ends_at": ends_at or None,
     }
-    return _apply(request, db, principal, event, csrf_token, body)
+    return _apply(db, form, body)
 
 
 @router.post("/events/{event_id}/access-code")
 def access_code_form(
-    event_id: uuid.UUID,
-    request: Request,
-    db: DbSession,
-    principal: PagePrincipal,
-    event: PageEvent,
-    access_code: FormStr = "",
-    clear: FormStr = "",
-    csrf_token: FormStr = "",
+    db: DbSession, form: PostedEventForm, access_code: FormStr = "", clear: FormStr = ""
 ) -> Response:
     code = None if clear else access_code.strip()
-    return _apply(request, db, principal, event, csrf_token, {"access_code": code})
+    return _apply(db, form, {"access_code": code})
 
 
 @router.get("/events/{event_id}/uploads.svg")

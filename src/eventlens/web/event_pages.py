@@ -22,6 +22,7 @@ from eventlens.models import PhotoSource
 from eventlens.photos.endpoints import store_received
 from eventlens.photos.multipart import MalformedUpload, receive_multipart
 from eventlens.photos.service import reprocess
+from eventlens.web.dependencies import PostedEventForm
 from eventlens.web.event_view import event_page_response
 from eventlens.web.rendering import form_csrf_ok, form_problem, redirect, render, t
 
@@ -120,17 +121,10 @@ def event_page(
 
 
 def _action_route(action: str) -> None:
-    def act(
-        event_id: uuid.UUID,
-        request: Request,
-        db: DbSession,
-        principal: PagePrincipal,
-        event: PageEvent,
-        csrf_token: FormStr = "",
-    ) -> Response:
-        if form_csrf_ok(csrf_token, principal, request):
-            service.change_status(db, event, action)
-        return redirect(f"/events/{event_id}")
+    def act(db: DbSession, form: PostedEventForm) -> Response:
+        if form.csrf_ok:
+            service.change_status(db, form.event, action)
+        return redirect(form.page)
 
     act.__name__ = f"{action}_event_form"
     router.add_api_route(f"/events/{{event_id}}/{action}", act, methods=["POST"])
@@ -168,31 +162,15 @@ async def upload_form(
 
 
 @router.post("/events/{event_id}/reprocess")
-def reprocess_form(
-    event_id: uuid.UUID,
-    request: Request,
-    db: DbSession,
-    principal: PagePrincipal,
-    event: PageEvent,
-    csrf_token: FormStr = "",
-) -> Response:
-    if form_csrf_ok(csrf_token, principal, request):
-        reprocess(db, event, only_failed=True)
-    return redirect(f"/events/{event_id}")
+def reprocess_form(db: DbSession, form: PostedEventForm) -> Response:
+    if form.csrf_ok:
+        reprocess(db, form.event, only_failed=True)
+    return redirect(form.page)
 
 
 @router.post("/events/{event_id}/delete")
-def delete_event_form(
-    event_id: uuid.UUID,
-    request: Request,
-    ctx: Ctx,
-    db: DbSession,
-    principal: PagePrincipal,
-    event: PageEvent,
-    csrf_token: FormStr = "",
-    confirm: FormStr = "",
-) -> Response:
-    if not form_csrf_ok(csrf_token, principal, request) or confirm != "yes":
-        return redirect(f"/events/{event_id}")
-    service.delete_event(db, ctx.storage, event)
+def delete_event_form(ctx: Ctx, db: DbSession, form: PostedEventForm, confirm: FormStr = "") -> Response:
+    if not form.csrf_ok or confirm != "yes":
+        return redirect(form.page)
+    service.delete_event(db, ctx.storage, form.event)
     return redirect("/events")

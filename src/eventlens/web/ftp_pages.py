@@ -9,15 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from eventlens.auth.dependencies import PagePrincipal
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
-from eventlens.events.dependencies import PageEvent
 from eventlens.ftp import service
 from eventlens.ftp.schemas import CredentialCreate
+from eventlens.web.dependencies import PostedEventForm
 from eventlens.web.event_view import event_page_response
 from eventlens.web.ftp_panel import NEW_CREDENTIAL
-from eventlens.web.rendering import form_csrf_ok, form_problem, redirect, t
+from eventlens.web.rendering import form_problem, redirect, t
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -28,16 +27,16 @@ def create_credential_form(
     request: Request,
     ctx: Ctx,
     db: DbSession,
-    principal: PagePrincipal,
-    event: PageEvent,
+    form: PostedEventForm,
     label: FormStr = "",
     expires_in_hours: FormStr = "",
-    csrf_token: FormStr = "",
 ) -> Response:
+    principal, event = form.principal, form.event
+
     def again(errors: list[str]) -> Response:
         return event_page_response(request, ctx, db, principal, event, errors=errors)
 
-    if not form_csrf_ok(csrf_token, principal, request):
+    if not form.csrf_ok:
         return again([t("auth.error.csrf")])
     try:
         hours = float(expires_in_hours) if expires_in_hours.strip() else None
@@ -56,14 +55,7 @@ def create_credential_form(
 
 
 @router.post("/events/{event_id}/ftp-credentials/{credential_id}/revoke")
-def revoke_credential_form(
-    credential_id: uuid.UUID,
-    request: Request,
-    db: DbSession,
-    principal: PagePrincipal,
-    event: PageEvent,
-    csrf_token: FormStr = "",
-) -> Response:
-    if form_csrf_ok(csrf_token, principal, request):
-        service.revoke_credential(db, event, credential_id)
-    return redirect(f"/events/{event.id}#ftp")
+def revoke_credential_form(credential_id: uuid.UUID, db: DbSession, form: PostedEventForm) -> Response:
+    if form.csrf_ok:
+        service.revoke_credential(db, form.event, credential_id)
+    return redirect(f"{form.page}#ftp")
