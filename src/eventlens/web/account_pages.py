@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from eventlens.auth import service, tokens
 from eventlens.auth.dependencies import OptionalPagePrincipal
 from eventlens.auth.endpoints import clear_session_cookie, client_ip, set_session_cookie
-from eventlens.auth.repository import UserRepository
 from eventlens.auth.schemas import LoginRequest, SignupRequest
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
@@ -33,7 +32,7 @@ def _landing(
     status_code: int = 200,
 ) -> Response:
     anon = request.cookies.get(ANON_CSRF_COOKIE) or tokens.new_token(24)
-    first = UserRepository(db).count() == 0
+    first = service.is_first_user(db)
     response = render(
         request,
         "landing.html",

@@ -16,7 +16,6 @@ from eventlens.db import session_scope
 from eventlens.errors import ApiError
 from eventlens.events import service
 from eventlens.events.dependencies import PageEvent, PageEventDetached
-from eventlens.events.repository import EventRepository
 from eventlens.events.schemas import EventCreate
 from eventlens.models import PhotoSource
 from eventlens.photos.endpoints import store_received
@@ -40,12 +39,10 @@ def _events_page(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    items, _next = service.list_events(
+    events, _next = service.list_events(
         db, principal.user, base_url=ctx.settings.base_url, limit=200, cursor=None
     )
-    repo = EventRepository(db)
-    events = [repo.get(i.id) for i in items]
-    counts = {i.id: {"photos": i.counts.photos.total, "faces": i.counts.faces} for i in items}
+    counts = {e.id: {"photos": e.counts.photos.total, "faces": e.counts.faces} for e in events}
     return render(
         request,
         "events.html",

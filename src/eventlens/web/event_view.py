@@ -14,8 +14,7 @@ from eventlens.context import AppContext
 from eventlens.events import service
 from eventlens.events.links import guest_url
 from eventlens.models import Event
-from eventlens.pagination import encode_cursor
-from eventlens.photos.repository import PhotoRepository
+from eventlens.photos.listing import photo_page
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
 
@@ -34,12 +33,8 @@ def event_page_response(
     status_code: int = 200,
 ) -> Response:
     read = service.read_event(db, event, ctx.settings.base_url)
-    photos = PhotoRepository(db).page(event.id, status=None, limit=GRID_PAGE + 1, after=None)
+    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE)
     ftp = panel_context(request, db, ctx.settings, event)
-    # One row more than shown tells whether there is a next page; its cursor is the last shown row's.
-    more = len(photos) > GRID_PAGE
-    photos = photos[:GRID_PAGE]
-    next_cursor = encode_cursor(photos[-1].created_at, photos[-1].id) if more else None
     return render(
         request,
         "event.html",
