@@ -31,6 +31,7 @@ from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
 from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
+from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
 
 
@@ -139,7 +140,7 @@ def create_app(
         hosts=security.allowed_hosts(settings.base_url, settings.allowed_hosts.split(",")),
         image_origins=_image_origins(settings),
     )
-    install_error_handlers(app)
+    install_error_handlers(app, page=error_page)
     api_docs.install(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

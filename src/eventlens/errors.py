@@ -1,13 +1,19 @@
-"""The API's error shape: ``{"error": {"code", "message", "details"}}`` with a fitting status."""
+"""One error handler for the whole app.
+
+Under ``/api`` an error is the API's shape, ``{"error": {"code", "message", "details"}}`` with a fitting
+status; anywhere else a person is reading, so the app's page renderer (given by the wiring, so this
+module knows nothing of templates) answers a page with the same status and message.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -105,22 +111,39 @@ def _humanise(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     return f"{first['field']}: {first['message']}{more}", details
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+PageRenderer = Callable[[Request, ApiError], Awaitable[Response]]
+
+
+def wants_json(request: Request) -> bool:
+    """The API answers JSON; every other path is a page (or a page's asset) a browser asked for."""
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
+
+
+def install_error_handlers(app: FastAPI, page: PageRenderer | None = None) -> None:
+    """``page``: how a non-API path shows an error; without it every path answers JSON."""
+
+    async def respond(request: Request, exc: ApiError) -> Response:
+        if page is not None and not wants_json(request):
+            return await page(request, exc)
         return JSONResponse(
             error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=exc.headers
         )
 
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> Response:
+        return await respond(request, exc)
+
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         message, details = _humanise(list(exc.errors()))
-        return JSONResponse(error_body("validation_error", message, details), status_code=422)
+        return await respond(request, ApiError(422, "validation_error", message, details))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and not wants_json(request):
+            return await respond(request, NotFound("page"))  # Starlette's "Not Found" says less
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
-        return JSONResponse(
-            error_body(code, message), status_code=exc.status_code, headers=getattr(exc, "headers", None)
-        )
+        headers = getattr(exc, "headers", None)
+        return await respond(request, ApiError(exc.status_code, code, message, headers=headers))

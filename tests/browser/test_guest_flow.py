@@ -82,7 +82,7 @@ def test_a_guest_finds_and_downloads_their_photos(
 
         page.get_by_text("is not stored").wait_for()  # the consent notice, before the camera opens
         page.get_by_role("button", name="Take a selfie").click()
-        page.wait_for_function("document.getElementById('camera-video').videoWidth > 0")
+        page.wait_for_function("() => document.getElementById('camera-video').videoWidth > 0")
         page.get_by_role("button", name="Use this picture").click()
         page.get_by_role("heading", name=f"You are in {len(JOLIE)} photos").wait_for(timeout=15_000)
 
@@ -91,7 +91,7 @@ def test_a_guest_finds_and_downloads_their_photos(
         srcs = [thumbs.nth(i).get_attribute("src") or "" for i in range(thumbs.count())]
         assert {s.split("/photos/")[1].split("/")[0] for s in srcs} == jolie_ids
         page.wait_for_function(
-            "[...document.querySelectorAll('#grid img')].every(i => i.complete && i.naturalWidth > 0)"
+            "() => [...document.querySelectorAll('#grid img')].every(i => i.complete && i.naturalWidth > 0)"
         )
 
         thumbs.first.click()

@@ -52,7 +52,7 @@ def test_sign_up_create_drop_twenty_photos_watch_them_indexed_and_publish(
 
         # No reload: the counts and the grid follow the worker through the stream.
         page.wait_for_function(
-            "document.querySelector('[data-count=\"photos.indexed\"]').textContent.trim() === '20'",
+            "() => document.querySelector('[data-count=\"photos.indexed\"]').textContent.trim() === '20'",
             timeout=90_000,
         )
         assert page.locator('[data-count="photos.total"]').inner_text() == "20"
@@ -61,7 +61,7 @@ def test_sign_up_create_drop_twenty_photos_watch_them_indexed_and_publish(
         thumbs = page.locator("#photo-grid img")
         assert thumbs.count() == 20
         thumbs.first.scroll_into_view_if_needed()  # lazy images load once on screen
-        page.wait_for_function("document.querySelector('#photo-grid img').naturalWidth > 0")
+        page.wait_for_function("() => document.querySelector('#photo-grid img').naturalWidth > 0")
 
         page.locator("#photo-grid .thumb").first.click()  # the lightbox boxes the faces
         page.locator("#lightbox .face-box").first.wait_for()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy
 from fastapi.testclient import TestClient
 
 from tests.factories import api_token, create_event, signup, upload
@@ -75,3 +77,26 @@ def test_the_stream_is_only_for_the_events_owner(
     assert httpx.get(url, timeout=10).status_code == 401
     r = httpx.get(url, headers={"Authorization": f"Bearer {stranger}"}, timeout=10)
     assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+def test_the_streams_database_reads_stay_off_the_event_loop(
+    client: TestClient, live_server: LiveServer
+) -> None:
+    signup(client)
+    token = api_token(client)
+    event = create_event(client)
+    threads: list[str] = []
+
+    def record(*_args: Any) -> None:
+        threads.append(threading.current_thread().name)
+
+    engine = live_server.app.state.ctx.engine
+    sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+    try:
+        url = f"{live_server.url}/api/events/{event['id']}/stream"
+        with httpx.stream("GET", url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as r:
+            assert next(_events(r.iter_lines()))[0] == "counts"
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", record)
+    # The server's event loop runs in the "live-server" thread: no query may run there.
+    assert threads and "live-server" not in threads, threads

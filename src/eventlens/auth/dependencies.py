@@ -1,4 +1,8 @@
-"""Who is calling: a browser session cookie (with CSRF on unsafe methods) or a Bearer API token."""
+"""Who is calling: a browser session cookie (with CSRF on unsafe methods) or a Bearer API token.
+
+API routes take ``CurrentUser`` / ``CurrentPrincipal`` (401 in JSON when absent); pages take
+``PagePrincipal`` (cookie only; absent: the error handler sends the browser to the sign-in page).
+"""
 
 from __future__ import annotations
 
@@ -83,3 +87,31 @@ def require_user(principal: CurrentPrincipal) -> User:
 
 
 CurrentUser = Annotated[User, Depends(require_user)]
+
+
+class SignInRequired(Unauthorized):
+    """A page was asked for without a browser session: the page error handler redirects to sign in."""
+
+    def __init__(self) -> None:
+        super().__init__("Sign in to see this page.")
+
+
+def page_principal(request: Request, ctx: Ctx) -> Principal | None:
+    """The signed-in browser user (cookie only: pages are not for Bearer tokens)."""
+    if request.headers.get("authorization"):
+        return None
+    principal = resolve_principal(request, ctx)
+    return principal if principal and principal.via == "session" else None
+
+
+OptionalPagePrincipal = Annotated[Principal | None, Depends(page_principal)]
+
+
+def require_page_principal(principal: OptionalPagePrincipal) -> Principal:
+    # Forms check their CSRF token themselves: what a failed check answers differs from form to form.
+    if principal is None:
+        raise SignInRequired()
+    return principal
+
+
+PagePrincipal = Annotated[Principal, Depends(require_page_principal)]

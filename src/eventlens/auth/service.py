@@ -31,9 +31,14 @@ class NewSession:
     session: UserSession
 
 
+def is_first_user(db: Session) -> bool:
+    """No account yet: the next sign-up becomes the administrator (and is allowed even when closed)."""
+    return UserRepository(db).count() == 0
+
+
 def signup(db: Session, *, email: str, password: str, name: str, signup_open: bool) -> User:
     users = UserRepository(db)
-    first = users.count() == 0
+    first = is_first_user(db)
     if not first and not signup_open:
         raise Forbidden(
             "Sign-up is closed on this server. Ask an administrator for an account.", "signup_closed"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from eventlens.auth.dependencies import CurrentUser
 from eventlens.context import Ctx, DbSession
 from eventlens.events import service
+from eventlens.events.dependencies import OwnedEvent
 from eventlens.events.links import guest_url
 from eventlens.events.qr import qr_png, qr_svg
 from eventlens.events.schemas import EventCreate, EventList, EventRead, EventUpdate
@@ -40,30 +40,26 @@ def create_event(body: EventCreate, user: CurrentUser, db: DbSession, ctx: Ctx) 
 
 
 @router.get("/{event_id}", response_model=EventRead)
-def read_event(event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
+def read_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> EventRead:
     """The event with its counts: photos by status, faces, guest searches and downloads."""
-    return service.read_event(db, service.get_event_for(db, user, event_id), ctx.settings.base_url)
-
-
-@router.patch("/{event_id}", response_model=EventRead)
-def update_event(
-    event_id: uuid.UUID, body: EventUpdate, user: CurrentUser, db: DbSession, ctx: Ctx
-) -> EventRead:
-    """Change only the fields sent; `"access_code": null` removes the access code."""
-    event = service.update_event(db, service.get_event_for(db, user, event_id), body)
     return service.read_event(db, event, ctx.settings.base_url)
 
 
+@router.patch("/{event_id}", response_model=EventRead)
+def update_event(event: OwnedEvent, body: EventUpdate, db: DbSession, ctx: Ctx) -> EventRead:
+    """Change only the fields sent; `"access_code": null` removes the access code."""
+    return service.read_event(db, service.update_event(db, event, body), ctx.settings.base_url)
+
+
 @router.delete("/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_event(event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> None:
+def delete_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> None:
     """Delete the event with all its photos, faces, objects and FTP credentials."""
-    service.delete_event(db, ctx.storage, service.get_event_for(db, user, event_id))
+    service.delete_event(db, ctx.storage, event)
 
 
 def _status_route(action: str) -> None:
-    def change(event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
-        event = service.change_status(db, service.get_event_for(db, user, event_id), action)
-        return service.read_event(db, event, ctx.settings.base_url)
+    def change(event: OwnedEvent, db: DbSession, ctx: Ctx) -> EventRead:
+        return service.read_event(db, service.change_status(db, event, action), ctx.settings.base_url)
 
     change.__name__ = f"{action}_event"
     change.__doc__ = f"{action.capitalize()} the event."
@@ -79,11 +75,8 @@ def _qr_headers(slug: str, ext: str, download: bool) -> dict[str, str]:
 
 
 @router.get("/{event_id}/qr.svg", response_class=Response)
-def event_qr_svg(
-    event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx, download: bool = False
-) -> Response:
+def event_qr_svg(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (SVG)."""
-    event = service.get_event_for(db, user, event_id)
     return Response(
         qr_svg(guest_url(ctx.settings.base_url, event.slug)),
         media_type="image/svg+xml",
@@ -92,11 +85,8 @@ def event_qr_svg(
 
 
 @router.get("/{event_id}/qr.png", response_class=Response)
-def event_qr_png(
-    event_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx, download: bool = False
-) -> Response:
+def event_qr_png(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (PNG, for print)."""
-    event = service.get_event_for(db, user, event_id)
     return Response(
         qr_png(guest_url(ctx.settings.base_url, event.slug)),
         media_type="image/png",

@@ -72,6 +72,21 @@ class EventRepository:
             result[eid].downloads = int(n)
         return result
 
+    def upload_times(self, event_id: uuid.UUID) -> list[datetime]:
+        """When each of the event's photos arrived (the uploads chart)."""
+        return list(self.db.scalars(select(Photo.created_at).where(Photo.event_id == event_id)))
+
+    def photos_changed_since(self, event_id: uuid.UUID, since: datetime, *, limit: int) -> list[Photo]:
+        """The event's photos whose row changed after ``since``, oldest change first."""
+        return list(
+            self.db.scalars(
+                select(Photo)
+                .where(Photo.event_id == event_id, Photo.updated_at > since)
+                .order_by(Photo.updated_at)
+                .limit(limit)
+            )
+        )
+
     def delete(self, event: Event) -> None:
         self.db.delete(event)
         self.db.flush()

@@ -63,6 +63,11 @@ def get_event_for(db: Session, user: User, event_id: uuid.UUID) -> Event:
     return event
 
 
+def upload_times(db: Session, event: Event) -> list[datetime]:
+    """When each of the event's photos arrived, for the uploads chart."""
+    return EventRepository(db).upload_times(event.id)
+
+
 def _expires_at(event: Event) -> datetime | None:
     if event.retention_days is None:
         return None

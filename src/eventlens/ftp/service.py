@@ -15,6 +15,7 @@ from eventlens.auth import passwords
 from eventlens.config import Settings
 from eventlens.db import utcnow
 from eventlens.errors import ApiError, Invalid, NotFound
+from eventlens.events import slugs
 from eventlens.events.repository import EventRepository
 from eventlens.events.service import EventArchived, require_open, takes_photos
 from eventlens.ftp import derived
@@ -41,7 +42,9 @@ def new_password() -> str:
 
 
 def _username_base(event: Event) -> str:
-    return event.slug[:USERNAME_SLUG_CHARS].rstrip("-") or "event"
+    # From the event's name, not its link: the link's random suffix guards the guest page, while a camera
+    # login is guarded by its password, and every character is typed on a camera's keypad.
+    return slugs.slugify(event.name)[:USERNAME_SLUG_CHARS].rstrip("-") or "event"
 
 
 @dataclass

@@ -14,6 +14,7 @@ def get_guests(ctx: Ctx) -> GuestService:
     settings = ctx.settings
     return GuestService(
         ctx.sessions,
+        ctx.read_sessions,
         ctx.storage,
         ctx.face_engine,
         ctx.face_search,

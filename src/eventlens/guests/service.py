@@ -66,6 +66,7 @@ class GuestService:
     def __init__(
         self,
         sessions: sessionmaker[Session],
+        read_sessions: sessionmaker[Session],
         storage: ObjectStore,
         engine: FaceEngine,
         face_search: FaceSearch,
@@ -75,6 +76,7 @@ class GuestService:
         limits: GuestLimits,
     ) -> None:
         self.sessions = sessions
+        self.read_sessions = read_sessions  # lock-free reads (db.py): a guest never waits for a writer
         self.storage = storage
         self.engine = engine
         self.face_search = face_search
@@ -86,7 +88,7 @@ class GuestService:
 
     def public_view(self, slug: str) -> PublicEvent:
         """What anyone with the link sees of a published event (no code needed for this)."""
-        with session_scope(self.sessions) as db:
+        with session_scope(self.read_sessions) as db:
             repo = GuestRepository(db)
             event = self._published(repo, slug)
             return PublicEvent(
@@ -103,7 +105,7 @@ class GuestService:
 
     def cover(self, slug: str) -> Photo:
         """The cover photo of a published event: public, like its name."""
-        with session_scope(self.sessions) as db:
+        with session_scope(self.read_sessions) as db:
             repo = GuestRepository(db)
             event = repo.published(slug)
             photos = repo.photos(event.id, [event.cover_photo_id]) if event and event.cover_photo_id else []
@@ -116,7 +118,7 @@ class GuestService:
 
         The one access check of the guest side. The code is checked (argon2) outside any transaction.
         """
-        with session_scope(self.sessions) as db:
+        with session_scope(self.read_sessions) as db:
             event = self._published(GuestRepository(db), slug)
         access.require_access(event, code=code, token=guest_pass, secret=self.secret)
         return event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -9,21 +10,13 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from eventlens.auth import service, tokens
+from eventlens.auth.dependencies import OptionalPagePrincipal
 from eventlens.auth.endpoints import clear_session_cookie, client_ip, set_session_cookie
-from eventlens.auth.repository import UserRepository
 from eventlens.auth.schemas import LoginRequest, SignupRequest
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
 from eventlens.models import User
-from eventlens.web.rendering import (
-    ANON_CSRF_COOKIE,
-    form_csrf_ok,
-    page_principal,
-    redirect,
-    render,
-    t,
-    validation_messages,
-)
+from eventlens.web.rendering import ANON_CSRF_COOKIE, form_csrf_ok, form_problem, redirect, render, t
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -39,7 +32,7 @@ def _landing(
     status_code: int = 200,
 ) -> Response:
     anon = request.cookies.get(ANON_CSRF_COOKIE) or tokens.new_token(24)
-    first = UserRepository(db).count() == 0
+    first = service.is_first_user(db)
     response = render(
         request,
         "landing.html",
@@ -56,7 +49,17 @@ def _landing(
     return response
 
 
-def _signed_in(request: Request, ctx: Ctx, db: DbSession, user: User) -> Response:
+def _sign_in_with(
+    request: Request, ctx: Ctx, db: DbSession, csrf: str, echo: dict[str, Any], who: Callable[[], User]
+) -> Response:
+    """Signed in as ``who()`` on the events page, or the landing page again with what went wrong."""
+    if not form_csrf_ok(csrf, None, request):
+        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
+    try:
+        user = who()
+    except (ValidationError, ApiError) as exc:
+        status, errors = form_problem(db, exc)
+        return _landing(request, ctx, db, errors=errors, form=echo, status_code=status)
     new = service.start_session(
         db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
     )
@@ -66,8 +69,8 @@ def _signed_in(request: Request, ctx: Ctx, db: DbSession, user: User) -> Respons
 
 
 @router.get("/")
-def landing(request: Request, ctx: Ctx, db: DbSession) -> Response:
-    if page_principal(request, ctx):
+def landing(request: Request, ctx: Ctx, db: DbSession, principal: OptionalPagePrincipal) -> Response:
+    if principal is not None:
         return redirect("/events")
     return _landing(request, ctx, db)
 
@@ -82,19 +85,13 @@ def signup_form(
     name: FormStr = "",
     csrf_token: FormStr = "",
 ) -> Response:
-    echo = {"name": name, "signup_email": email}
-    if not form_csrf_ok(csrf_token, None, request):
-        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
-    try:
+    def who() -> User:
         body = SignupRequest.model_validate({"email": email, "password": password, "name": name})
-        user = service.signup(
+        return service.signup(
             db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
         )
-    except ValidationError as exc:
-        return _landing(request, ctx, db, errors=validation_messages(exc), form=echo, status_code=422)
-    except ApiError as exc:
-        return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
-    return _signed_in(request, ctx, db, user)
+
+    return _sign_in_with(request, ctx, db, csrf_token, {"name": name, "signup_email": email}, who)
 
 
 @router.post("/login")
@@ -106,12 +103,9 @@ def login_form(
     password: FormStr = "",
     csrf_token: FormStr = "",
 ) -> Response:
-    echo = {"email": email}
-    if not form_csrf_ok(csrf_token, None, request):
-        return _landing(request, ctx, db, errors=[t("auth.error.csrf")], form=echo, status_code=403)
-    try:
+    def who() -> User:
         body = LoginRequest.model_validate({"email": email, "password": password})
-        user = service.authenticate(
+        return service.authenticate(
             db,
             ctx.limiter,
             ctx.settings.login_rate_limit,
@@ -119,16 +113,14 @@ def login_form(
             password=body.password,
             client_ip=client_ip(request),
         )
-    except ValidationError as exc:
-        return _landing(request, ctx, db, errors=validation_messages(exc), form=echo, status_code=422)
-    except ApiError as exc:
-        return _landing(request, ctx, db, errors=[exc.message], form=echo, status_code=exc.status)
-    return _signed_in(request, ctx, db, user)
+
+    return _sign_in_with(request, ctx, db, csrf_token, {"email": email}, who)
 
 
 @router.post("/logout")
-def logout_form(request: Request, ctx: Ctx, db: DbSession, csrf_token: FormStr = "") -> Response:
-    principal = page_principal(request, ctx)
+def logout_form(
+    request: Request, ctx: Ctx, db: DbSession, principal: OptionalPagePrincipal, csrf_token: FormStr = ""
+) -> Response:
     if principal is not None and principal.session is not None:
         if not form_csrf_ok(csrf_token, principal, request):
             return redirect("/events")

@@ -2,55 +2,45 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from eventlens.context import Ctx, DbSession
-from eventlens.errors import ApiError
+from eventlens.context import DbSession
+from eventlens.errors import Invalid
 from eventlens.events import service
+from eventlens.events.dependencies import OwnedEvent
 from eventlens.events.schemas import EventUpdate
-from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t, validation_messages
-from eventlens.web.uploads_chart import render_svg, upload_times
+from eventlens.web.dependencies import EventForm, PostedEventForm
+from eventlens.web.rendering import redirect, t, validation_messages
+from eventlens.web.uploads_chart import render_svg
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
 
 
-def _apply(
-    request: Request, ctx: Ctx, db: DbSession, event_id: uuid.UUID, csrf: str, body: Mapping[str, object]
-) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
-    if not form_csrf_ok(csrf, principal, request):
-        return redirect(f"/events/{event_id}")
+def _apply(db: DbSession, form: EventForm, body: Mapping[str, object]) -> Response:
+    if not form.csrf_ok:
+        return redirect(form.page)
     try:
-        event = service.get_event_for(db, principal.user, event_id)
-        service.update_event(db, event, EventUpdate.model_validate(body))
+        data = EventUpdate.model_validate(body)
     except ValidationError as exc:
-        message = "; ".join(validation_messages(exc))
-        return render(request, "error.html", principal=principal, status_code=422, message=message)
-    except ApiError as exc:
-        return render(request, "error.html", principal=principal, status_code=exc.status, message=exc.message)
-    return redirect(f"/events/{event_id}")
+        raise Invalid("; ".join(validation_messages(exc))) from exc
+    service.update_event(db, form.event, data)
+    return redirect(form.page)
 
 
 @router.post("/events/{event_id}/edit")
 def edit_event_form(
-    event_id: uuid.UUID,
-    request: Request,
-    ctx: Ctx,
     db: DbSession,
+    form: PostedEventForm,
     name: FormStr = "",
     description: FormStr = "",
     starts_at: FormStr = "",
     ends_at: FormStr = "",
-    csrf_token: FormStr = "",
 ) -> Response:
     body = {
         "name": name,
@@ -58,31 +48,19 @@ def edit_event_form(
         "starts_at": starts_at or None,  # an emptied date field clears the date
         "ends_at": ends_at or None,
     }
-    return _apply(request, ctx, db, event_id, csrf_token, body)
+    return _apply(db, form, body)
 
 
 @router.post("/events/{event_id}/access-code")
 def access_code_form(
-    event_id: uuid.UUID,
-    request: Request,
-    ctx: Ctx,
-    db: DbSession,
-    access_code: FormStr = "",
-    clear: FormStr = "",
-    csrf_token: FormStr = "",
+    db: DbSession, form: PostedEventForm, access_code: FormStr = "", clear: FormStr = ""
 ) -> Response:
     code = None if clear else access_code.strip()
-    return _apply(request, ctx, db, event_id, csrf_token, {"access_code": code})
+    return _apply(db, form, {"access_code": code})
 
 
 @router.get("/events/{event_id}/uploads.svg")
-def uploads_chart(event_id: uuid.UUID, request: Request, ctx: Ctx, db: DbSession) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return Response(status_code=401)
-    try:
-        event = service.get_event_for(db, principal.user, event_id)
-    except ApiError as exc:
-        return Response(status_code=exc.status)
-    svg = render_svg(upload_times(db, event.id), t("dash.chart_title"), t("dash.chart_empty"))
+def uploads_chart(db: DbSession, event: OwnedEvent) -> Response:
+    # An image, not a page: signed out it answers 401 (OwnedEvent), not a redirect to sign in.
+    svg = render_svg(service.upload_times(db, event), t("dash.chart_title"), t("dash.chart_empty"))
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -10,29 +10,22 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from eventlens.auth.dependencies import Principal
+from eventlens.auth.dependencies import PagePrincipal, Principal
 from eventlens.context import Ctx, DbSession
 from eventlens.db import session_scope
 from eventlens.errors import ApiError
 from eventlens.events import service
-from eventlens.events.links import guest_url
-from eventlens.events.repository import EventRepository
+from eventlens.events.dependencies import PageEvent, PageEventDetached
 from eventlens.events.schemas import EventCreate
-from eventlens.models import Event, PhotoSource, User
-from eventlens.pagination import encode_cursor
+from eventlens.models import PhotoSource
 from eventlens.photos import ingest
-from eventlens.photos.repository import PhotoRepository
 from eventlens.photos.service import reprocess
-from eventlens.web.ftp_panel import panel_context
-from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t, validation_messages
+from eventlens.web.dependencies import PostedEventForm
+from eventlens.web.event_view import event_page_response
+from eventlens.web.rendering import form_csrf_ok, form_problem, redirect, render, t
 
 router = APIRouter(include_in_schema=False)
-GRID_PAGE = 60  # photos on the event page; the rest load on demand, as many at a time
 FormStr = Annotated[str, Form()]
-
-
-def _signed_in(request: Request, ctx: Ctx) -> Principal | None:
-    return page_principal(request, ctx)
 
 
 def _events_page(
@@ -45,12 +38,10 @@ def _events_page(
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    items, _next = service.list_events(
+    events, _next = service.list_events(
         db, principal.user, base_url=ctx.settings.base_url, limit=200, cursor=None
     )
-    repo = EventRepository(db)
-    events = [repo.get(i.id) for i in items]
-    counts = {i.id: {"photos": i.counts.photos.total, "faces": i.counts.faces} for i in items}
+    counts = {e.id: {"photos": e.counts.photos.total, "faces": e.counts.faces} for e in events}
     return render(
         request,
         "events.html",
@@ -64,10 +55,7 @@ def _events_page(
 
 
 @router.get("/events")
-def events_page(request: Request, ctx: Ctx, db: DbSession) -> Response:
-    principal = _signed_in(request, ctx)
-    if principal is None:
-        return redirect("/")
+def events_page(request: Request, ctx: Ctx, db: DbSession, principal: PagePrincipal) -> Response:
     return _events_page(request, ctx, db, principal)
 
 
@@ -76,6 +64,7 @@ def create_event_form(
     request: Request,
     ctx: Ctx,
     db: DbSession,
+    principal: PagePrincipal,
     name: FormStr = "",
     description: FormStr = "",
     starts_at: FormStr = "",
@@ -84,9 +73,6 @@ def create_event_form(
     access_code: FormStr = "",
     csrf_token: FormStr = "",
 ) -> Response:
-    principal = _signed_in(request, ctx)
-    if principal is None:
-        return redirect("/")
     form = {
         "name": name,
         "description": description,
@@ -102,25 +88,11 @@ def create_event_form(
     if access_code:
         values["access_code"] = access_code
     try:
-        data = EventCreate.model_validate(values)
-        event = service.create_event(db, principal.user, data)
-    except ValidationError as exc:
-        return _events_page(
-            request, ctx, db, principal, errors=validation_messages(exc), form=form, status_code=422
-        )
-    except ApiError as exc:
-        return _events_page(
-            request, ctx, db, principal, errors=[exc.message], form=form, status_code=exc.status
-        )
+        event = service.create_event(db, principal.user, EventCreate.model_validate(values))
+    except (ValidationError, ApiError) as exc:
+        status, errors = form_problem(db, exc)
+        return _events_page(request, ctx, db, principal, errors=errors, form=form, status_code=status)
     return redirect(f"/events/{event.id}")
-
-
-def _owned_event(ctx: Ctx, user: User, event_id: uuid.UUID) -> Event | None:
-    with session_scope(ctx.sessions) as db:
-        try:
-            return service.get_event_for(db, user, event_id)
-        except ApiError:
-            return None
 
 
 def _event_page(
@@ -131,59 +103,24 @@ def _event_page(
     flashes: list[str] | None = None,
     errors: list[str] | None = None,
 ) -> Response:
+    """The event page in a transaction of its own, for the upload form (which keeps no request session)."""
     with session_scope(ctx.sessions) as db:
-        try:
-            event = service.get_event_for(db, principal.user, event_id)
-        except ApiError:
-            return render(
-                request, "error.html", principal=principal, status_code=404, message=t("error.not_found")
-            )
-        read = service.read_event(db, event, ctx.settings.base_url)
-        photos = PhotoRepository(db).page(event.id, status=None, limit=GRID_PAGE + 1, after=None)
-        ftp = panel_context(request, db, ctx.settings, event)
-    # One row more than shown tells whether there is a next page; its cursor is the last shown row's.
-    more = len(photos) > GRID_PAGE
-    photos = photos[:GRID_PAGE]
-    next_cursor = encode_cursor(photos[-1].created_at, photos[-1].id) if more else None
-    return render(
-        request,
-        "event.html",
-        principal=principal,
-        event=event,
-        counts=read.counts.model_dump(),
-        guest_url=guest_url(ctx.settings.base_url, event.slug),
-        photos=photos,
-        next_cursor=next_cursor,
-        ftp=ftp,
-        flashes=flashes or [],
-        errors=errors or [],
-    )
+        event = service.get_event_for(db, principal.user, event_id)
+        return event_page_response(request, ctx, db, principal, event, flashes=flashes, errors=errors)
 
 
 @router.get("/events/{event_id}")
-def event_page(event_id: uuid.UUID, request: Request, ctx: Ctx) -> Response:
-    principal = _signed_in(request, ctx)
-    if principal is None:
-        return redirect("/")
-    return _event_page(request, ctx, principal, event_id)
+def event_page(
+    request: Request, ctx: Ctx, db: DbSession, principal: PagePrincipal, event: PageEvent
+) -> Response:
+    return event_page_response(request, ctx, db, principal, event)
 
 
 def _action_route(action: str) -> None:
-    def act(
-        event_id: uuid.UUID, request: Request, ctx: Ctx, db: DbSession, csrf_token: FormStr = ""
-    ) -> Response:
-        principal = _signed_in(request, ctx)
-        if principal is None:
-            return redirect("/")
-        if not form_csrf_ok(csrf_token, principal, request):
-            return redirect(f"/events/{event_id}")
-        try:
-            service.change_status(db, service.get_event_for(db, principal.user, event_id), action)
-        except ApiError as exc:
-            return render(
-                request, "error.html", principal=principal, status_code=exc.status, message=exc.message
-            )
-        return redirect(f"/events/{event_id}")
+    def act(db: DbSession, form: PostedEventForm) -> Response:
+        if form.csrf_ok:
+            service.change_status(db, form.event, action)
+        return redirect(form.page)
 
     act.__name__ = f"{action}_event_form"
     router.add_api_route(f"/events/{{event_id}}/{action}", act, methods=["POST"])
@@ -194,16 +131,10 @@ for _action in service.TRANSITIONS:
 
 
 @router.post("/events/{event_id}/upload")
-async def upload_form(event_id: uuid.UUID, request: Request, ctx: Ctx) -> Response:
+async def upload_form(
+    event_id: uuid.UUID, request: Request, ctx: Ctx, principal: PagePrincipal, event: PageEventDetached
+) -> Response:
     """The event page's plain multi-file form: same checks as the API, then back to the page."""
-    principal = await run_in_threadpool(_signed_in, request, ctx)
-    if principal is None:
-        return redirect("/")
-    event = await run_in_threadpool(_owned_event, ctx, principal.user, event_id)
-    if event is None:
-        return render(
-            request, "error.html", principal=principal, status_code=404, message=t("error.not_found")
-        )
     try:
         result = await ingest.receive_photos(
             ingest.Inbox.of(ctx),
@@ -224,38 +155,15 @@ async def upload_form(event_id: uuid.UUID, request: Request, ctx: Ctx) -> Respon
 
 
 @router.post("/events/{event_id}/reprocess")
-def reprocess_form(
-    event_id: uuid.UUID, request: Request, ctx: Ctx, db: DbSession, csrf_token: FormStr = ""
-) -> Response:
-    principal = _signed_in(request, ctx)
-    if principal is None:
-        return redirect("/")
-    if form_csrf_ok(csrf_token, principal, request):
-        try:
-            reprocess(db, service.get_event_for(db, principal.user, event_id), only_failed=True)
-        except ApiError as exc:
-            return render(
-                request, "error.html", principal=principal, status_code=exc.status, message=exc.message
-            )
-    return redirect(f"/events/{event_id}")
+def reprocess_form(db: DbSession, form: PostedEventForm) -> Response:
+    if form.csrf_ok:
+        reprocess(db, form.event, only_failed=True)
+    return redirect(form.page)
 
 
 @router.post("/events/{event_id}/delete")
-def delete_event_form(
-    event_id: uuid.UUID,
-    request: Request,
-    ctx: Ctx,
-    db: DbSession,
-    csrf_token: FormStr = "",
-    confirm: FormStr = "",
-) -> Response:
-    principal = _signed_in(request, ctx)
-    if principal is None:
-        return redirect("/")
-    if not form_csrf_ok(csrf_token, principal, request) or confirm != "yes":
-        return redirect(f"/events/{event_id}")
-    try:
-        service.delete_event(db, ctx.storage, service.get_event_for(db, principal.user, event_id))
-    except ApiError as exc:
-        return render(request, "error.html", principal=principal, status_code=exc.status, message=exc.message)
+def delete_event_form(ctx: Ctx, db: DbSession, form: PostedEventForm, confirm: FormStr = "") -> Response:
+    if not form.csrf_ok or confirm != "yes":
+        return redirect(form.page)
+    service.delete_event(db, ctx.storage, form.event)
     return redirect("/events")

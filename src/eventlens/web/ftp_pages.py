@@ -9,15 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from eventlens.context import Ctx
-from eventlens.db import session_scope
+from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
-from eventlens.events.service import get_event_for
 from eventlens.ftp import service
 from eventlens.ftp.schemas import CredentialCreate
-from eventlens.web.event_pages import _event_page
+from eventlens.web.dependencies import PostedEventForm
+from eventlens.web.event_view import event_page_response
 from eventlens.web.ftp_panel import NEW_CREDENTIAL
-from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t
+from eventlens.web.rendering import form_problem, redirect, t
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -25,55 +24,38 @@ FormStr = Annotated[str, Form()]
 
 @router.post("/events/{event_id}/ftp-credentials")
 def create_credential_form(
-    event_id: uuid.UUID,
     request: Request,
     ctx: Ctx,
+    db: DbSession,
+    form: PostedEventForm,
     label: FormStr = "",
     expires_in_hours: FormStr = "",
-    csrf_token: FormStr = "",
 ) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
-    if not form_csrf_ok(csrf_token, principal, request):
-        return _event_page(request, ctx, principal, event_id, errors=[t("auth.error.csrf")])
+    principal, event = form.principal, form.event
+
+    def again(errors: list[str]) -> Response:
+        return event_page_response(request, ctx, db, principal, event, errors=errors)
+
+    if not form.csrf_ok:
+        return again([t("auth.error.csrf")])
     try:
         hours = float(expires_in_hours) if expires_in_hours.strip() else None
         data = CredentialCreate(label=label, expires_in_hours=hours)
     except (ValueError, ValidationError):
-        return _event_page(request, ctx, principal, event_id, errors=[t("ftp.error.form")])
-    # Committed before the page is drawn, so the panel (its own query) lists the new login.
+        return again([t("ftp.error.form")])
     try:
-        with session_scope(ctx.sessions) as db:
-            event = get_event_for(db, principal.user, event_id)
-            created = service.to_created(
-                service.create_credential(db, event, principal.user, data), ctx.settings
-            )
+        created = service.to_created(service.create_credential(db, event, principal.user, data), ctx.settings)
     except ApiError as exc:
-        if exc.status == 404:
-            return render(
-                request, "error.html", principal=principal, status_code=404, message=t("error.not_found")
-            )
-        return _event_page(request, ctx, principal, event_id, errors=[exc.message])
+        return again(form_problem(db, exc)[1])
+    # Same session: the panel below lists the new login; it is committed before the page is sent.
     setattr(request.state, NEW_CREDENTIAL, created)
-    return _event_page(
-        request, ctx, principal, event_id, flashes=[t("ftp.created", username=created.username)]
+    return event_page_response(
+        request, ctx, db, principal, event, flashes=[t("ftp.created", username=created.username)]
     )
 
 
 @router.post("/events/{event_id}/ftp-credentials/{credential_id}/revoke")
-def revoke_credential_form(
-    event_id: uuid.UUID, credential_id: uuid.UUID, request: Request, ctx: Ctx, csrf_token: FormStr = ""
-) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
-    if form_csrf_ok(csrf_token, principal, request):
-        try:
-            with session_scope(ctx.sessions) as db:
-                service.revoke_credential(db, get_event_for(db, principal.user, event_id), credential_id)
-        except ApiError as exc:
-            return render(
-                request, "error.html", principal=principal, status_code=exc.status, message=exc.message
-            )
-    return redirect(f"/events/{event_id}#ftp")
+def revoke_credential_form(credential_id: uuid.UUID, db: DbSession, form: PostedEventForm) -> Response:
+    if form.csrf_ok:
+        service.revoke_credential(db, form.event, credential_id)
+    return redirect(f"{form.page}#ftp")

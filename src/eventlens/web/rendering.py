@@ -1,4 +1,4 @@
-"""Template rendering and the pieces every page needs: who is signed in, CSRF for forms, strings."""
+"""Template rendering and the pieces every page needs: CSRF for forms, form errors, strings."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from eventlens.auth import tokens
-from eventlens.auth.dependencies import Principal, resolve_principal
-from eventlens.context import AppContext
+from eventlens.auth.dependencies import Principal
+from eventlens.errors import ApiError
 from eventlens.web.i18n import Translator
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -40,14 +41,6 @@ def render(
     return templates.TemplateResponse(request, name, base | context, status_code=status_code)
 
 
-def page_principal(request: Request, ctx: AppContext) -> Principal | None:
-    """The signed-in browser user (cookie only: pages are not for Bearer tokens)."""
-    if request.headers.get("authorization"):
-        return None
-    principal = resolve_principal(request, ctx)
-    return principal if principal and principal.via == "session" else None
-
-
 def form_csrf_ok(form_token: object, principal: Principal | None, request: Request) -> bool:
     """Signed-in forms carry the session's token; anonymous ones the double-submit cookie's."""
     if not isinstance(form_token, str) or not form_token:
@@ -65,3 +58,16 @@ def redirect(url: str) -> RedirectResponse:
 def validation_messages(exc: ValidationError) -> list[str]:
     """One readable line per field error ("form" for errors of the whole form)."""
     return [f"{'.'.join(str(p) for p in e['loc']) or 'form'}: {e['msg']}" for e in exc.errors()]
+
+
+def form_problem(db: Session, exc: ValidationError | ApiError) -> tuple[int, list[str]]:
+    """The status and the lines a form shown again with its errors carries.
+
+    For a form the user can fix in place (better there than on an error page). Rolls back first: the
+    form is shown with a normal answer, so the request's session would otherwise commit whatever the
+    failed call had changed.
+    """
+    db.rollback()
+    if isinstance(exc, ValidationError):
+        return 422, validation_messages(exc)
+    return exc.status, [exc.message]

@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from eventlens.auth import service
-from eventlens.auth.dependencies import Principal
+from eventlens.auth.dependencies import PagePrincipal, Principal
 from eventlens.auth.schemas import PasswordChange, TokenCreate
-from eventlens.context import Ctx, DbSession
+from eventlens.context import DbSession
 from eventlens.errors import ApiError
-from eventlens.web.rendering import form_csrf_ok, page_principal, redirect, render, t
+from eventlens.web.rendering import form_csrf_ok, form_problem, redirect, render, t
 
 router = APIRouter(include_in_schema=False)
 FormStr = Annotated[str, Form()]
@@ -30,20 +30,14 @@ def _tokens_page(
 
 
 @router.get("/tokens")
-def tokens_page(request: Request, ctx: Ctx, db: DbSession) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
+def tokens_page(request: Request, db: DbSession, principal: PagePrincipal) -> Response:
     return _tokens_page(request, db, principal)
 
 
 @router.post("/tokens")
 def create_token_form(
-    request: Request, ctx: Ctx, db: DbSession, name: FormStr = "", csrf_token: FormStr = ""
+    request: Request, db: DbSession, principal: PagePrincipal, name: FormStr = "", csrf_token: FormStr = ""
 ) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
     if not form_csrf_ok(csrf_token, principal, request):
         return _tokens_page(request, db, principal, 403, errors=[t("auth.error.csrf")])
     try:
@@ -58,11 +52,8 @@ def create_token_form(
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke_token_form(
-    token_id: uuid.UUID, request: Request, ctx: Ctx, db: DbSession, csrf_token: FormStr = ""
+    token_id: uuid.UUID, request: Request, db: DbSession, principal: PagePrincipal, csrf_token: FormStr = ""
 ) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
     if not form_csrf_ok(csrf_token, principal, request):
         return _tokens_page(request, db, principal, 403, errors=[t("auth.error.csrf")])
     try:
@@ -73,31 +64,24 @@ def revoke_token_form(
 
 
 @router.get("/account")
-def account_page(request: Request, ctx: Ctx) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
+def account_page(request: Request, principal: PagePrincipal) -> Response:
     return render(request, "account.html", principal=principal)
 
 
 @router.post("/account/password")
 def change_password_form(
     request: Request,
-    ctx: Ctx,
     db: DbSession,
+    principal: PagePrincipal,
     current_password: FormStr = "",
     new_password: FormStr = "",
     csrf_token: FormStr = "",
 ) -> Response:
-    principal = page_principal(request, ctx)
-    if principal is None:
-        return redirect("/")
-
-    def again(status_code: int, message: str) -> Response:
-        return render(request, "account.html", principal=principal, errors=[message], status_code=status_code)
+    def again(status_code: int, errors: list[str]) -> Response:
+        return render(request, "account.html", principal=principal, errors=errors, status_code=status_code)
 
     if not form_csrf_ok(csrf_token, principal, request):
-        return again(403, t("auth.error.csrf"))
+        return again(403, [t("auth.error.csrf")])
     try:
         body = PasswordChange(current_password=current_password, new_password=new_password)
         keep = principal.session.id if principal.session else None
@@ -105,7 +89,7 @@ def change_password_form(
             db, principal.user, current=body.current_password, new=body.new_password, keep_session=keep
         )
     except ValidationError:
-        return again(422, t("account.error.short"))
+        return again(422, [t("account.error.short")])
     except ApiError as exc:
-        return again(exc.status, exc.message)
+        return again(*form_problem(db, exc))
     return render(request, "account.html", principal=principal, flashes=[t("account.changed")])

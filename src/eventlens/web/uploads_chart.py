@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 from xml.sax.saxutils import escape
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from eventlens.models import Photo
-
 WIDTH, HEIGHT, PAD = 640, 160, 24
 MAX_BARS = 48
 MAX_BAR = 36.0
-
-
-def upload_times(db: Session, event_id: uuid.UUID) -> list[datetime]:
-    return list(db.scalars(select(Photo.created_at).where(Photo.event_id == event_id)))
 
 
 def _bucket(span: timedelta) -> timedelta:

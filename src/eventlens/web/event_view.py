@@ -1,0 +1,51 @@
+"""One event's page as its owner sees it: details, counts, the first photos, the FTP panel.
+
+Drawn by the page itself and by the forms on it that answer with the page (upload, FTP logins).
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from eventlens.auth.dependencies import Principal
+from eventlens.context import AppContext
+from eventlens.events import service
+from eventlens.events.links import guest_url
+from eventlens.models import Event
+from eventlens.photos.listing import photo_page
+from eventlens.web.ftp_panel import panel_context
+from eventlens.web.rendering import render
+
+GRID_PAGE = 60  # photos on the event page; the rest load on demand, as many at a time
+
+
+def event_page_response(
+    request: Request,
+    ctx: AppContext,
+    db: Session,
+    principal: Principal,
+    event: Event,
+    *,
+    flashes: list[str] | None = None,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    read = service.read_event(db, event, ctx.settings.base_url)
+    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE)
+    ftp = panel_context(request, db, ctx.settings, event)
+    return render(
+        request,
+        "event.html",
+        principal=principal,
+        status_code=status_code,
+        event=event,
+        counts=read.counts.model_dump(),
+        guest_url=guest_url(ctx.settings.base_url, event.slug),
+        photos=photos,
+        next_cursor=next_cursor,
+        ftp=ftp,
+        flashes=flashes or [],
+        errors=errors or [],
+    )
