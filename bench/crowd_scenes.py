@@ -3,7 +3,9 @@
 A scene is a JPEG (24 MP by default) and a JSON file beside it with the ground truth: for each pasted
 face its identity, its box in the scene's pixels, the width bin and the variants applied. The face box
 inside a source photo is the largest face the project's engine finds on it at native resolution, so
-the ground-truth box is that box, scaled and moved with the paste.
+the ground-truth box is that box, scaled and moved with the paste. Other faces the engine finds in the
+pasted part of a source photo (a bystander in a news photo) are listed as ``bystanders``: real faces,
+but nobody's to find.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def bin_of(width: float) -> str:
 class Source:
     path: Path
     box: Box  # the largest face, pixels of the source photo
+    others: tuple[Box, ...] = ()  # the other faces found on it
 
 
 @dataclass
@@ -70,12 +73,13 @@ def build_catalog(
     rng: np.random.Generator,
     people: int | None = None,
     per_person: int | None = None,
-    cache: dict[str, list[float] | None] | None = None,
+    cache: dict[str, list[list[float]] | None] | None = None,
 ) -> Catalog:
     """Each identity with a usable face in two or more photos: one photo (drawn) is kept out as the selfie.
 
     ``people`` and ``per_person`` cap how many identities and photos of each are looked at (tests).
-    ``cache`` (photo path -> its face box, or None) saves detecting again; it is filled as photos are seen.
+    ``cache`` (photo path -> its faces, largest first, or None when unusable) saves detecting again; it is
+    filled as photos are seen.
     """
     catalog = Catalog()
     seen = {} if cache is None else cache
@@ -87,9 +91,10 @@ def build_catalog(
             key = str(path.relative_to(dataset))
             if key not in seen:
                 seen[key] = _usable_face(read_rgb(path), detect)
-            box = seen[key]
-            if box is not None:
-                usable.append(Source(path, (box[0], box[1], box[2], box[3])))
+            boxes = seen[key]
+            if boxes:
+                main, *others = (_box(b) for b in boxes)
+                usable.append(Source(path, main, tuple(others)))
         if len(usable) < 2:
             continue
         order = rng.permutation(len(usable))
@@ -98,11 +103,15 @@ def build_catalog(
     return catalog
 
 
-def _usable_face(image: np.ndarray, detect: Detector) -> list[float] | None:
+def _usable_face(image: np.ndarray, detect: Detector) -> list[list[float]] | None:
     boxes = detect(image)
     if not boxes or boxes[0][2] > MAX_FACE_FRACTION * min(image.shape[:2]):
         return None
-    return [float(v) for v in boxes[0]]
+    return [[float(v) for v in box] for box in boxes]
+
+
+def _box(values: Sequence[float]) -> Box:
+    return (values[0], values[1], values[2], values[3])
 
 
 def textures(dataset: Path) -> list[Path]:
@@ -173,14 +182,19 @@ def _free(rect: tuple[int, int, int, int], taken: list[tuple[int, int, int, int]
     )
 
 
+def _moved(b: Box, place: tuple[float, float, float, float, float, float]) -> Box:
+    x0, y0, sx, sy, px, py = place
+    return ((b[0] - x0) * sx + px, (b[1] - y0) * sy + py, b[2] * sx, b[3] * sy)
+
+
 def compose(
     catalog: Catalog,
     size: tuple[int, int],
     widths: Sequence[float],
     texture_paths: Sequence[Path],
     rng: np.random.Generator,
-) -> tuple[np.ndarray, list[dict[str, object]]]:
-    """A scene with one face per width, each a different identity; returns pixels and ground truth."""
+) -> tuple[np.ndarray, list[dict[str, object]], list[list[float]]]:
+    """A scene with one face per width, each a different identity: pixels, faces, bystanders' boxes."""
     people = sorted(catalog.pool)
     if len(widths) > len(people):
         raise ValueError(f"{len(widths)} faces asked for, only {len(people)} identities usable")
@@ -188,6 +202,7 @@ def compose(
     canvas = background(size, texture_paths, rng)
     taken: list[tuple[int, int, int, int]] = []
     truth: list[dict[str, object]] = []
+    bystanders: list[list[float]] = []
     # Largest first: they are the hardest to fit.
     for width, person in sorted(zip(widths, chosen, strict=True), key=lambda wp: -wp[0]):
         pool = catalog.pool[person]
@@ -214,8 +229,14 @@ def compose(
         canvas[py : py + ph, px : px + pw] = np.clip(patch * mask + region * (1 - mask), 0, 255).astype(
             np.uint8
         )
-        bx, by, bw, bh = source.box
-        box = ((bx - cx0) * sx + px, (by - cy0) * sy + py, bw * sx, bh * sy)
+
+        # Source pixels -> scene pixels: from the crop's corner to the paste position, scaled.
+        place = (cx0, cy0, sx, sy, px, py)
+        box = _moved(source.box, place)
+        for other in (_moved(b, place) for b in source.others):
+            centre = (other[0] + other[2] / 2, other[1] + other[3] / 2)
+            if px <= centre[0] < px + pw and py <= centre[1] < py + ph:
+                bystanders.append([round(v, 2) for v in other])
         truth.append(
             {
                 "identity": person,
@@ -225,7 +246,7 @@ def compose(
                 "blur_sigma": round(blur, 2),
             }
         )
-    return canvas, truth
+    return canvas, truth, bystanders
 
 
 def add_noise(canvas: np.ndarray, sigma: float, rng: np.random.Generator) -> None:
@@ -257,7 +278,7 @@ def write_scene(
     """Generate scene ``index``: its JPEG and ground-truth JSON in ``out_dir``; returns the JSON's path."""
     all_textures = textures(dataset)
     picked = [all_textures[i] for i in rng.choice(len(all_textures), 2, replace=len(all_textures) < 2)]
-    canvas, truth = compose(catalog, size, widths_for(faces, index * faces, rng), picked, rng)
+    canvas, truth, bystanders = compose(catalog, size, widths_for(faces, index * faces, rng), picked, rng)
     sigma = float(rng.uniform(2.0, 6.0))
     add_noise(canvas, sigma, rng)
     quality = int(rng.integers(70, 93))
@@ -275,6 +296,7 @@ def write_scene(
         "noise_sigma": round(sigma, 2),
         "textures": [p.name for p in picked],
         "faces": truth,
+        "bystanders": bystanders,
     }
     path = out_dir / f"{name}.json"
     path.write_text(json.dumps(meta, indent=1))

@@ -33,7 +33,7 @@ def scene(dataset: Path) -> tuple[np.ndarray, list[dict[str, object]], object]:
         dataset, lambda im: [f.box for f in engine.detect_and_embed(im)], rng, people=6
     )
     widths = [20.0, 30.0, 50.0, 80.0, 110.0, 140.0]
-    canvas, truth = cs.compose(catalog, (900, 600), widths, cs.textures(dataset)[:2], rng)
+    canvas, truth, _bystanders = cs.compose(catalog, (900, 600), widths, cs.textures(dataset)[:2], rng)
     return canvas, truth, catalog
 
 
