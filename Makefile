@@ -41,6 +41,7 @@ lint: install-dev
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The suite runs twice: embedded defaults, then PostgreSQL + Redis + S3 (SeaweedFS, started by the suite).
 test: lint test-embedded test-scaled

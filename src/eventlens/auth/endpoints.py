@@ -7,9 +7,8 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 
 from eventlens.auth import service
+from eventlens.auth.cookies import clear_session_cookie, client_ip, set_session_cookie
 from eventlens.auth.dependencies import (
-    CSRF_HEADER,
-    SESSION_COOKIE,
     CurrentPrincipal,
     CurrentUser,
     OptionalPrincipal,
@@ -25,33 +24,9 @@ from eventlens.auth.schemas import (
     TokenRead,
     UserRead,
 )
-from eventlens.config import Settings
 from eventlens.context import Ctx, DbSession
 
 router = APIRouter(prefix="/api", tags=["accounts"])
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def set_session_cookie(response: Response, settings: Settings, new: service.NewSession) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        new.cookie_value,
-        max_age=settings.session_days * 86400,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="lax",
-        path="/",
-    )
-    response.headers[CSRF_HEADER] = new.session.csrf_token
-
-
-def clear_session_cookie(response: Response, settings: Settings) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, secure=settings.cookie_secure, samesite="lax"
-    )
 
 
 @router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserRead)

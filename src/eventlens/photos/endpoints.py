@@ -14,14 +14,11 @@ from eventlens.context import AppContext, Ctx, DbSession
 from eventlens.db import session_scope
 from eventlens.errors import error_body
 from eventlens.events.service import get_event_for
-from eventlens.faces.repository import FaceRepository
 from eventlens.faces.schemas import FaceList, FaceRead
 from eventlens.models import Event, PhotoSource, PhotoStatus, User
 from eventlens.openapi import BINARY, multipart_body
-from eventlens.pagination import decode_cursor, encode_cursor
-from eventlens.photos import images, ingest, service
+from eventlens.photos import images, ingest, listing, service
 from eventlens.photos.images import Variant
-from eventlens.photos.repository import PhotoRepository
 from eventlens.photos.schemas import (
     HashAnswer,
     HashQuery,
@@ -100,25 +97,15 @@ def list_photos(
 ) -> PhotoList:
     """The event's photos, newest first, optionally only those in one status."""
     event = get_event_for(db, user, event_id)
-    rows = PhotoRepository(db).page(
-        event.id, status=status_filter, limit=limit + 1, after=decode_cursor(cursor)
-    )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return PhotoList(
-        items=[PhotoRead.of(p) for p in rows],
-        next_cursor=encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None,
-    )
+    rows, next_cursor = listing.photo_page(db, event, limit=limit, cursor=cursor, status=status_filter)
+    return PhotoList(items=[PhotoRead.of(p) for p in rows], next_cursor=next_cursor)
 
 
 @router.post("/events/{event_id}/photos/exists", response_model=HashAnswer)
 def photos_exist(event_id: uuid.UUID, body: HashQuery, user: CurrentUser, db: DbSession) -> HashAnswer:
     """Which of these files (by SHA-256) the event already has: lets a client skip them before uploading."""
     event = get_event_for(db, user, event_id)
-    hashes = [h.lower() for h in body.sha256]
-    return HashAnswer(
-        existing={k: v for k, v in PhotoRepository(db).existing_hashes(event.id, hashes).items()}
-    )
+    return HashAnswer(existing=listing.known_hashes(db, event, body.sha256))
 
 
 @router.get("/photos/{photo_id}", response_model=PhotoRead)
@@ -146,7 +133,7 @@ def reprocess(
 def photo_faces(photo_id: uuid.UUID, user: CurrentUser, db: DbSession) -> FaceList:
     """The faces found in the photo: boxes (pixels of the upright original), scores, engine."""
     photo = service.get_photo_for(db, user, photo_id)
-    return FaceList(items=[FaceRead.of(f) for f in FaceRepository(db).for_photo(photo.id)])
+    return FaceList(items=[FaceRead.of(f) for f in listing.faces_of(db, photo)])
 
 
 @router.get("/photos/{photo_id}/{variant}", response_class=Response)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy.orm import Session
 
-from eventlens.models import Event, Photo, PhotoStatus
+from eventlens.faces.repository import FaceRepository
+from eventlens.models import Event, Face, Photo, PhotoStatus
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.repository import PhotoRepository
 
@@ -18,3 +21,13 @@ def photo_page(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+
+
+def known_hashes(db: Session, event: Event, hashes: list[str]) -> dict[str, uuid.UUID]:
+    """Which of these SHA-256 digests (lower case) the event already holds, and as which photo."""
+    return PhotoRepository(db).existing_hashes(event.id, [h.lower() for h in hashes])
+
+
+def faces_of(db: Session, photo: Photo) -> list[Face]:
+    """The photo's faces (boxes in original pixels), searchable or not."""
+    return FaceRepository(db).for_photo(photo.id)

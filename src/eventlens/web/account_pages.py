@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from eventlens.auth import service, tokens
+from eventlens.auth.cookies import clear_session_cookie, client_ip, set_session_cookie
 from eventlens.auth.dependencies import OptionalPagePrincipal
-from eventlens.auth.endpoints import clear_session_cookie, client_ip, set_session_cookie
 from eventlens.auth.schemas import LoginRequest, SignupRequest
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError

@@ -5,9 +5,10 @@ Drawn by the page itself and by the forms on it that answer with the page (uploa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from eventlens.auth.dependencies import Principal
 from eventlens.context import AppContext
@@ -17,6 +18,9 @@ from eventlens.models import Event
 from eventlens.photos.listing import photo_page
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
+
+if TYPE_CHECKING:  # pages pass the request's session on; they run no SQL
+    from sqlalchemy.orm import Session
 
 GRID_PAGE = 60  # photos on the event page; the rest load on demand, as many at a time
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 
 from eventlens.config import Settings
 from eventlens.ftp import derived, service
 from eventlens.ftp.gateway.tls import CERT_NAME, fingerprint
 from eventlens.models import Event
+
+if TYPE_CHECKING:  # pages pass the request's session on; they run no SQL
+    from sqlalchemy.orm import Session
 
 NEW_CREDENTIAL = "ftp_new_credential"  # request.state key: the login just made, shown once
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
 
 from eventlens.auth import tokens
 from eventlens.auth.dependencies import Principal
 from eventlens.errors import ApiError
 from eventlens.web.i18n import Translator
+
+if TYPE_CHECKING:  # pages pass the request's session on; they run no SQL
+    from sqlalchemy.orm import Session
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
