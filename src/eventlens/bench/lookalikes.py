@@ -26,25 +26,34 @@ class LookAlike:
     own_median: float  # the median similarity of the person's own faces to each other (nan: < 2)
 
 
-def _faces(ix: Indexed, truth: Truth, person: str) -> np.ndarray:
+def _faces(truth: Truth, person: str) -> np.ndarray:
     rows = [int(truth.labelled_face[s]) for s in truth.photos_of[person]]
     return np.array([r for r in rows if r >= 0], dtype=np.int64)
 
 
 def closest_others(ix: Indexed, truth: Truth) -> list[LookAlike]:
     """Every person with a labelled face, closest look-alike first (highest score)."""
-    faces = {p: _faces(ix, truth, p) for p in truth.people}
+    faces = {p: _faces(truth, p) for p in truth.people}
     faces = {p: rows for p, rows in faces.items() if rows.size}
-    out: list[LookAlike] = []
+    if not faces:
+        return []
+    # One product for every pair of labelled faces; people are slices of it.
+    order = np.concatenate(list(faces.values()))
+    gram = ix.matrix[order] @ ix.matrix[order].T
+    spans: dict[str, slice] = {}
+    start = 0
     for person, rows in faces.items():
-        mine = ix.matrix[rows]
-        own = mine @ mine.T
-        own_pairs = own[np.triu_indices(len(rows), k=1)]
+        spans[person] = slice(start, start + rows.size)
+        start += rows.size
+    out: list[LookAlike] = []
+    for person, mine in spans.items():
+        own = gram[mine, mine]
+        own_pairs = own[np.triu_indices(own.shape[0], k=1)]
         best: tuple[float, float, str] | None = None
-        for other, other_rows in faces.items():
+        for other, theirs in spans.items():
             if other == person:
                 continue
-            best_of_other = (mine @ ix.matrix[other_rows].T).max(axis=1)
+            best_of_other = gram[mine, theirs].max(axis=1)
             candidate = (float(np.median(best_of_other)), float(best_of_other.max()), other)
             if best is None or candidate > best:
                 best = candidate

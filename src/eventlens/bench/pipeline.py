@@ -49,6 +49,22 @@ class Indexed:
     selfie_ms: list[float] = field(default_factory=list)
     search_ms: list[float] = field(default_factory=list)
 
+    _sims: dict[str, np.ndarray] | None = field(default=None, repr=False)
+
+    def selfie_sims(self, person: str) -> np.ndarray:
+        """Similarity of every face to each of the person's selfies that has a face (faces x selfies).
+
+        Computed for everyone in one product: hundreds of small ones cost seconds on a busy machine.
+        """
+        if self._sims is None:
+            found = [(p, e) for p, embs in self.selfies.items() for e in embs if e is not None]
+            every = self.matrix @ np.stack([e for _p, e in found]).T if found else np.empty((self.faces, 0))
+            columns: dict[str, list[int]] = {}
+            for i, (p, _e) in enumerate(found):
+                columns.setdefault(p, []).append(i)
+            self._sims = {p: np.asarray(every[:, cols]) for p, cols in columns.items()}
+        return self._sims.get(person, np.empty((self.faces, 0), dtype=np.float32))
+
     @property
     def photos(self) -> int:
         return len(self.paths)

@@ -20,18 +20,18 @@ from eventlens.bench.pipeline import Indexed
 NO_FACE = -np.inf
 
 # How several selfies of one person score a face (sims: faces x selfies).
-Combine = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Combine = Callable[[np.ndarray], np.ndarray]
 
 
-def _max(sims: np.ndarray, _selfies: np.ndarray) -> np.ndarray:
+def _max(sims: np.ndarray) -> np.ndarray:
     return np.asarray(sims.max(axis=1))
 
 
-def _mean(sims: np.ndarray, _selfies: np.ndarray) -> np.ndarray:
+def _mean(sims: np.ndarray) -> np.ndarray:
     return np.asarray(sims.mean(axis=1))
 
 
-def _vote(sims: np.ndarray, _selfies: np.ndarray) -> np.ndarray:
+def _vote(sims: np.ndarray) -> np.ndarray:
     # A face passes a threshold when a strict majority of the selfies do: its m-th best similarity.
     m = sims.shape[1] // 2 + 1
     return np.asarray(np.sort(sims, axis=1)[:, -m])
@@ -90,13 +90,14 @@ class Query:
     unverifiable: np.ndarray  # bool per slot
 
 
-def face_scores(ix: Indexed, selfies: np.ndarray, method: str) -> np.ndarray:
-    """Score of every face of the event for these selfies (rows), combined by ``method``."""
+def face_scores(ix: Indexed, person: str, k: int, method: str) -> np.ndarray:
+    """Score of every face of the event for the person's first ``k`` selfies, combined by ``method``."""
+    sims = ix.selfie_sims(person)[:, :k]
     if method == MEAN_EMBEDDING:
-        mean = selfies.mean(axis=0)
-        return np.asarray(ix.matrix @ (mean / np.linalg.norm(mean)))
-    sims = ix.matrix @ selfies.T
-    return COMBINE[method](sims, selfies)
+        # matrix @ (mean / |mean|) without another product: the mean of the similarities over |mean|.
+        selfies = np.stack([e for e in ix.selfies[person] if e is not None][:k])
+        return np.asarray(sims.mean(axis=1) / np.linalg.norm(selfies.mean(axis=0)))
+    return COMBINE[method](sims)
 
 
 def query(
@@ -109,22 +110,23 @@ def query(
     found = [(slot, e) for slot, e in zip(own, ix.selfies[person], strict=False) if e is not None]
     if len(found) < k or len(own) <= skip:
         return None
-    selfies = np.stack([e for _slot, e in found[:k]])
     n = len(ix.paths)
     scores = np.full(n, NO_FACE)
     best = np.full(n, -1, dtype=np.int64)
     if ix.faces:
-        per_face = face_scores(ix, selfies, method)
+        per_face = face_scores(ix, person, k, method)
         order = np.argsort(per_face, kind="stable")  # ascending: the last write per slot is its best
         scores[ix.face_photo[order]] = per_face[order]
         best[ix.face_photo[order]] = order
     relevant = np.array([person in m for m in truth.members])
+    selfie_slots = [slot for slot, _e in found[:k]]
     counted = np.ones(n, dtype=bool)
     counted[own[:skip]] = False
+    counted[selfie_slots] = False  # when a first photo had no face, a later one is the selfie
     labelled = truth.labelled_face
     unverifiable = ~relevant & (labelled >= 0) & (best >= 0) & (best != labelled)
     counted &= ~unverifiable
-    return Query(person, own[:k], scores, best, relevant, counted, unverifiable)
+    return Query(person, selfie_slots, scores, best, relevant, counted, unverifiable)
 
 
 def queries(

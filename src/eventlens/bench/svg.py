@@ -88,7 +88,9 @@ def line_chart(
                 f'<line x1="{px(x):.1f}" y1="{y0}" x2="{px(x):.1f}" y2="{y0 + h}" '
                 f'stroke="#333" stroke-dasharray="4 3"/>'
             )
-            parts.append(f'<text x="{px(x) + 3:.1f}" y="{y0 + 12 + 13 * j}">{escape(label)} {x:.3f}</text>')
+            parts.append(
+                f'<text x="{px(x) + 3:.1f}" y="{y0 + h - 6 - 13 * j}">{escape(label)} {x:.3f}</text>'
+            )
     parts.append(f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#888"/>')
     _legend(parts, list(series))
     return _svg(parts, title)
