@@ -133,8 +133,19 @@ def _curve_chart(r: Results) -> str:
             "recall": [float(v) for v in r.curve.recall[keep]],
             "precision, strict": [float(v) for v in r.strict_curve.precision[keep]],
         },
-        {"possible": ix.possible_threshold, "high": ix.match_threshold},
+        _markers(r),
     )
+
+
+def _markers(r: Results) -> dict[str, float]:
+    """The engine's two thresholds, and the cross-validated choice where it differs from them."""
+    ix, final = r.ix, r.cv.final
+    markers = {"possible": ix.possible_threshold, "high": ix.match_threshold}
+    if abs(final.possible - ix.possible_threshold) > 1e-9:
+        markers["chosen possible"] = final.possible
+    if abs(final.high - ix.match_threshold) > 1e-9:
+        markers["chosen high"] = final.high
+    return markers
 
 
 def _bins_chart(r: Results) -> str:
