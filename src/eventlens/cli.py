@@ -138,7 +138,7 @@ def _start_ftp_beside(settings: Settings, host: str | None, port: int | None) ->
     except GatewayError as exc:
         console.print(f"  [yellow]FTPS gateway not started:[/] {exc}")
         return None
-    console.print("  " + gateway.describe(), soft_wrap=True, highlight=False)
+    console.print("  " + gateway.describe(), soft_wrap=True, highlight=False, emoji=False, markup=False)
     gateway.start()
     return gateway
 
@@ -159,7 +159,7 @@ def ftp() -> None:
     except GatewayError as exc:
         console.print(f"[red]FTPS gateway:[/] {exc}")
         raise typer.Exit(1) from None
-    console.print(gateway.describe(), soft_wrap=True, highlight=False)
+    console.print(gateway.describe(), soft_wrap=True, highlight=False, emoji=False, markup=False)
     # SIGTERM (service managers) ends it like Ctrl-C: connections closed, unsent files kept in the spool.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: gateway.stop())
     with contextlib.suppress(KeyboardInterrupt):  # serve_forever has shut down by then
