@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 import typer
 from rich.console import Console
 
@@ -166,7 +165,7 @@ def _start_ftp_beside(settings: Settings, host: str | None, port: int | None) ->
     except GatewayError as exc:
         console.print(f"  [yellow]FTPS gateway not started:[/] {exc}")
         return None
-    console.print("  " + gateway.describe(), soft_wrap=True, highlight=False)
+    console.print("  " + gateway.describe(), soft_wrap=True, highlight=False, emoji=False, markup=False)
     gateway.start()
     return gateway
 
@@ -187,7 +186,7 @@ def ftp() -> None:
     except GatewayError as exc:
         console.print(f"[red]FTPS gateway:[/] {exc}")
         raise typer.Exit(1) from None
-    console.print(gateway.describe(), soft_wrap=True, highlight=False)
+    console.print(gateway.describe(), soft_wrap=True, highlight=False, emoji=False, markup=False)
     # SIGTERM (service managers) ends it like Ctrl-C: connections closed, unsent files kept in the spool.
     signal.signal(signal.SIGTERM, lambda _sig, _frame: gateway.stop())
     with contextlib.suppress(KeyboardInterrupt):  # serve_forever has shut down by then
@@ -374,14 +373,17 @@ def bench_accuracy(
     engine_id: str | None = typer.Option(
         None, "--engine", help="Face engine to measure (default: EVENTLENS_FACE_ENGINE)."
     ),
+    report_dir: Path | None = typer.Option(
+        None, "--report", file_okay=False, help="Also write an HTML report and contact sheets here."
+    ),
+    lookalikes: bool = typer.Option(False, "--lookalikes", help="List every person's closest look-alike."),
 ) -> None:
-    """Selfie-to-photo precision and recall through the real pipeline, per threshold."""
+    """Search accuracy through the real pipeline: tiers, cross-validated thresholds, several selfies,
+    look-alikes, recall per face width, time per photo and per search."""
     import os
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.table import Table
 
-    from eventlens.faces import accuracy
     from eventlens.logs import configure_logging
 
     configure_logging("WARNING")
@@ -389,7 +391,10 @@ def bench_accuracy(
         os.environ["EVENTLENS_FACE_ENGINE"] = engine_id  # the throw-away install reads its settings
     from eventlens.faces.engine.registry import load_engine
 
-    engine = load_engine(_settings().face_engine)  # fails here, not after indexing, when not installed
+    load_engine(_settings().face_engine)  # fails here, not after indexing, when not installed
+    # The benchmark package is loaded only here: the product never imports it.
+    from eventlens.bench import accuracy, report, text
+
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
     ) as bar:
@@ -400,42 +405,11 @@ def bench_accuracy(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
 
-        report = accuracy.run(dataset, progress)
-    out = Console()
-    out.print(
-        f"{report.photos} photos indexed ({report.faces} faces) in {report.index_seconds:.1f} s "
-        f"({report.photos / report.index_seconds:.2f} photos/s); {len(report.queries)} selfies"
-        + (f"; no face in selfie: {', '.join(report.no_face_selfies)}" if report.no_face_selfies else "")
-    )
-    table = Table("threshold", "precision", "recall", title=f"{engine.engine_id} selfie → photos")
-    # Engines score on different scales (dlib's cosines of two strangers are often above 0.8, its
-    # matches within a few hundredths): when the standard range misses the engine's threshold, show
-    # steps of 0.01 around it instead.
-    thresholds = accuracy.THRESHOLDS
-    if not thresholds[0] <= engine.match_threshold <= thresholds[-1]:
-        centre = round(engine.match_threshold, 2)
-        thresholds = [round(centre + 0.01 * i, 2) for i in range(-10, 6) if 0 < centre + 0.01 * i <= 1]
-    for t in thresholds:
-        p, r = report.at(t)
-        mark = " (default)" if abs(t - engine.match_threshold) < 1e-9 else ""
-        table.add_row(f"{t:.2f}{mark}", f"{p:.4f}", f"{r:.4f}")
-    out.print(table)
-    ranks = report.rank_measures()
-    p, r = report.at(engine.match_threshold)
-    reaching = [t for t in thresholds if report.at(t)[0] >= 0.99]
-    best = max(reaching, key=lambda t: report.at(t)[1]) if reaching else thresholds[-1]
-    out.print(
-        f"at the default threshold {engine.match_threshold:.2f}: precision {p:.4f}, recall {r:.4f}\n"
-        f"Rank-1 {ranks['rank1']:.3f}  P@10 {ranks['p10']:.3f}  R@20 {ranks['r20']:.3f}  "
-        f"(P@10 counts hits in the top 10 out of min(10, relevant photos))\n"
-        f"best recall with precision >= 0.99: threshold {best:.2f}; "
-        f"search median {float(np.median(report.search_ms)):.2f} ms over {report.faces} faces"
-    )
-    wrong = report.false_matches(engine.match_threshold)
-    if wrong:
-        out.print(f"most similar wrong answers at {engine.match_threshold:.2f}:")
-        for person, photo, sim in wrong:
-            out.print(f"  {person:<24} → {photo}  {sim:.3f}")
+        results = accuracy.run(dataset, progress)
+    text.print_results(Console(), results, lookalike_rows=None if lookalikes else 12)
+    if report_dir is not None:
+        page = report.write(results, report_dir)
+        console.print(f"report: {page}")
 
 
 def main() -> None:  # pragma: no cover - console entry point
