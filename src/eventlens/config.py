@@ -82,7 +82,9 @@ class Settings(BaseSettings):
         True, description="Mark the session cookie Secure (browsers accept it on http://localhost too)."
     )
     login_rate_limit: str = Field(
-        "10/minute", description="Login attempts allowed per client address and per e-mail (`limits` syntax)."
+        "10/minute",
+        description="Login attempts per client address and per account + address, also sign-ups per "
+        "address, password changes per account, access-code checks per address (`limits` syntax).",
     )
 
     # --- limits on uploads

@@ -58,6 +58,18 @@ def get_db(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_read_db(request: Request) -> Iterator[Session]:
+    """A session that only reads (no SQLite write lock), for a step that must not hold one: reading an
+    account before its password is checked with argon2, in a request that writes afterwards."""
+    session = get_ctx(request).read_sessions()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 # scope="function": commit before the response is sent, so a failed commit is an error, not a lie.
 DbSession = Annotated[Session, Depends(get_db, scope="function")]
+ReadDbSession = Annotated[Session, Depends(get_read_db, scope="function")]

@@ -27,7 +27,16 @@ class LiveServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings.model_copy(update={"base_url": self.url}), run_jobs=True)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
+        proxies = settings.trusted_proxies.strip()
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            # as `eventlens serve` does: X-Forwarded-For only from the configured proxies
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
 

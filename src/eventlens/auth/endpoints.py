@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from eventlens.auth import service
 from eventlens.auth.cookies import clear_session_cookie, client_ip, set_session_cookie
@@ -24,7 +25,7 @@ from eventlens.auth.schemas import (
     TokenRead,
     UserRead,
 )
-from eventlens.context import Ctx, DbSession
+from eventlens.context import Ctx, DbSession, ReadDbSession
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -33,7 +34,14 @@ router = APIRouter(prefix="/api", tags=["accounts"])
 def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, db: DbSession) -> UserRead:
     """Create an account and sign in. The first account on a server becomes its admin."""
     user = service.signup(
-        db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
+        db,
+        ctx.limiter,
+        ctx.settings.login_rate_limit,
+        email=body.email,
+        password=body.password,
+        name=body.name,
+        signup_open=ctx.settings.signup_open,
+        client_ip=client_ip(request),
     )
     new = service.start_session(
         db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
@@ -43,18 +51,30 @@ def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, 
 
 
 @router.post("/auth/login", response_model=UserRead)
-def login(body: LoginRequest, request: Request, response: Response, ctx: Ctx, db: DbSession) -> UserRead:
-    """Sign in with e-mail and password (rate limited per client and per account)."""
-    user = service.authenticate(
-        db,
+async def login(
+    body: LoginRequest, request: Request, response: Response, ctx: Ctx, read_db: ReadDbSession, db: DbSession
+) -> UserRead:
+    """Sign in with e-mail and password (rate limited per client, and per account and client).
+
+    The password check (argon2) runs on the CPU pool with no transaction open, so a flood of wrong
+    passwords neither holds the database's write lock nor takes every request thread.
+    """
+    user = await ctx.cpu.run(
+        service.authenticate,
+        read_db,
         ctx.limiter,
         ctx.settings.login_rate_limit,
         email=body.email,
         password=body.password,
         client_ip=client_ip(request),
     )
-    new = service.start_session(
-        db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
+    await ctx.cpu.run(service.upgrade_hash, db, user, body.password)
+    new = await run_in_threadpool(
+        service.start_session,
+        db,
+        user,
+        days=ctx.settings.session_days,
+        user_agent=request.headers.get("user-agent"),
     )
     set_session_cookie(response, ctx.settings, new)
     return UserRead.model_validate(user)
@@ -77,10 +97,12 @@ def me(user: CurrentUser) -> UserRead:
 
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
-def change_password(body: PasswordChange, principal: CurrentPrincipal, db: DbSession) -> None:
-    """Change the password; every other browser session is signed out."""
+def change_password(body: PasswordChange, principal: CurrentPrincipal, db: DbSession, ctx: Ctx) -> None:
+    """Change the password; every other browser session is signed out (rate limited per account)."""
     service.change_password(
         db,
+        ctx.limiter,
+        ctx.settings.login_rate_limit,
         principal.user,
         current=body.current_password,
         new=body.new_password,

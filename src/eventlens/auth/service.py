@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from eventlens.auth import passwords, tokens
 from eventlens.auth.repository import SessionRepository, TokenRepository, UserRepository
 from eventlens.db import utcnow
-from eventlens.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from eventlens.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
 from eventlens.models import ApiToken, Role, User, UserSession
 from eventlens.ratelimit import RateLimiter
 
@@ -36,7 +36,21 @@ def is_first_user(db: Session) -> bool:
     return UserRepository(db).count() == 0
 
 
-def signup(db: Session, *, email: str, password: str, name: str, signup_open: bool) -> User:
+def signup(
+    db: Session,
+    limiter: RateLimiter,
+    limit: str,
+    *,
+    email: str,
+    password: str,
+    name: str,
+    signup_open: bool,
+    client_ip: str,
+) -> User:
+    """A new account (the first one is the admin). Sign-ups count per client address against ``limit``."""
+    limiter.hit(limit, "signup-ip", client_ip)
+    # Hash before the first query: on SQLite that query takes the write lock, argon2 must not hold it.
+    password_hash = passwords.hash_password(password)
     users = UserRepository(db)
     first = is_first_user(db)
     if not first and not signup_open:
@@ -48,7 +62,7 @@ def signup(db: Session, *, email: str, password: str, name: str, signup_open: bo
     user = User(
         email=email.lower(),
         name=name.strip(),
-        password_hash=passwords.hash_password(password),
+        password_hash=password_hash,
         role=Role.admin if first else Role.photographer,
     )
     try:
@@ -69,25 +83,39 @@ def create_user(db: Session, *, email: str, password: str, name: str, role: Role
 
 
 def authenticate(
-    db: Session, limiter: RateLimiter, limit: str, *, email: str, password: str, client_ip: str
+    read_db: Session, limiter: RateLimiter, limit: str, *, email: str, password: str, client_ip: str
 ) -> User:
-    """Check the credentials, counting failures per client address and per e-mail."""
+    """Check the credentials. ``read_db`` only reads: no write lock is held while argon2 runs.
+
+    Every attempt counts before the password is checked, and atomically, so a burst of concurrent
+    guesses cannot slip past the limit while the first ones are being checked. The limits are per
+    client address and per account *and* address, never per account alone: a stranger guessing from
+    elsewhere cannot lock the account's owner out.
+    """
     email = email.lower()
-    keys = (("login-ip", client_ip), ("login-email", email))
-    for key in keys:
-        if not limiter.test(limit, *key):
+    for key in (("login-ip", client_ip), ("login-account", email, client_ip)):
+        try:
+            limiter.hit(limit, *key)
+        except RateLimited:
             log.warning("auth.login_throttled ip=%s", client_ip)
-            limiter.hit(limit, *key)  # over the limit: raises RateLimited with Retry-After
-    user = UserRepository(db).by_email(email)
+            raise
+    user = UserRepository(read_db).by_email(email)
+    read_db.rollback()  # end the read before the slow check
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or user.disabled_at is not None:
-        for key in keys:
-            limiter.count(limit, *key)
         log.info("auth.login_failed ip=%s known_user=%s", client_ip, user is not None)
         raise Unauthorized("Wrong e-mail or password.")
-    if user.password_hash and passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
     return user
+
+
+def upgrade_hash(db: Session, user: User, password: str) -> None:
+    """Re-hash a password stored with older argon2 parameters (hashing first, then a short write)."""
+    if not (user.password_hash and passwords.needs_rehash(user.password_hash)):
+        return
+    new_hash = passwords.hash_password(password)
+    row = db.get(User, user.id)
+    if row is not None:
+        row.password_hash = new_hash
 
 
 def start_session(db: Session, user: User, *, days: int, user_agent: str | None = None) -> NewSession:
@@ -158,17 +186,30 @@ def revoke_api_token(db: Session, user: User, token_id: uuid.UUID, now: datetime
 
 
 def change_password(
-    db: Session, user: User, *, current: str, new: str, keep_session: uuid.UUID | None
+    db: Session,
+    limiter: RateLimiter,
+    limit: str,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    keep_session: uuid.UUID | None,
 ) -> None:
-    """Change the password and sign out every other browser."""
-    user = db.get(User, user.id) or user  # the caller's copy may come from another session
+    """Change the password and sign out every other browser.
+
+    Attempts count against ``limit`` per account (a stolen session cannot guess the password), and
+    both argon2 steps run before the first query, so no write lock is held meanwhile.
+    """
+    limiter.hit(limit, "password-change", str(user.id))
     if not passwords.verify_password(user.password_hash, current):
         raise Invalid("The current password is wrong.", field="current_password")
     if current == new:
         raise ApiError(422, "validation_error", "The new password must differ from the current one.")
-    user.password_hash = passwords.hash_password(new)
-    SessionRepository(db).delete_for_user(user.id, keep=keep_session)
-    log.info("user.password_changed id=%s", user.id)
+    new_hash = passwords.hash_password(new)
+    row = db.get(User, user.id) or user  # the caller's copy comes from another session
+    row.password_hash = new_hash
+    SessionRepository(db).delete_for_user(row.id, keep=keep_session)
+    log.info("user.password_changed id=%s", row.id)
 
 
 def has_accounts(db: Session) -> bool:

@@ -124,15 +124,16 @@ class GuestService:
         return event
 
     def check_code(self, slug: str, code: str | None, client: str) -> str:
-        """A guest pass (24 h) for the right code. Wrong codes count against the client's limit."""
-        limit = self.limits.access_per_client
-        if not self.limiter.test(limit, "access-code", client):
-            self.limiter.hit(limit, "access-code", client)  # raises 429, even for the right code
+        """A guest pass (24 h) for the right code.
+
+        Every check counts against the client's limit before the code is compared, atomically, so
+        concurrent guesses cannot slip past it; a guest checks once and then uses the pass.
+        """
+        self.limiter.hit(self.limits.access_per_client, "access-code", client)
         try:
             event = self.open(slug, code=code, guest_pass=None)
         except ApiError as exc:
             if exc.status == 403:
-                self.limiter.count(limit, "access-code", client)
                 log.info("guest.access_refused slug=%s client=%s", slug, client)
             raise
         return access.make_pass(self.secret, event.id)

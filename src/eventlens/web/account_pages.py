@@ -13,7 +13,7 @@ from eventlens.auth import service, tokens
 from eventlens.auth.cookies import clear_session_cookie, client_ip, set_session_cookie
 from eventlens.auth.dependencies import OptionalPagePrincipal
 from eventlens.auth.schemas import LoginRequest, SignupRequest
-from eventlens.context import Ctx, DbSession
+from eventlens.context import Ctx, DbSession, ReadDbSession
 from eventlens.errors import ApiError
 from eventlens.models import User
 from eventlens.web.rendering import ANON_CSRF_COOKIE, form_csrf_ok, form_problem, redirect, render, t
@@ -88,7 +88,14 @@ def signup_form(
     def who() -> User:
         body = SignupRequest.model_validate({"email": email, "password": password, "name": name})
         return service.signup(
-            db, email=body.email, password=body.password, name=body.name, signup_open=ctx.settings.signup_open
+            db,
+            ctx.limiter,
+            ctx.settings.login_rate_limit,
+            email=body.email,
+            password=body.password,
+            name=body.name,
+            signup_open=ctx.settings.signup_open,
+            client_ip=client_ip(request),
         )
 
     return _sign_in_with(request, ctx, db, csrf_token, {"name": name, "signup_email": email}, who)
@@ -99,20 +106,23 @@ def login_form(
     request: Request,
     ctx: Ctx,
     db: DbSession,
+    read_db: ReadDbSession,
     email: FormStr = "",
     password: FormStr = "",
     csrf_token: FormStr = "",
 ) -> Response:
     def who() -> User:
         body = LoginRequest.model_validate({"email": email, "password": password})
-        return service.authenticate(
-            db,
+        user = service.authenticate(
+            read_db,
             ctx.limiter,
             ctx.settings.login_rate_limit,
             email=body.email,
             password=body.password,
             client_ip=client_ip(request),
         )
+        service.upgrade_hash(db, user, body.password)
+        return user
 
     return _sign_in_with(request, ctx, db, csrf_token, {"email": email}, who)
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from eventlens.auth import service
 from eventlens.auth.dependencies import PagePrincipal, Principal
 from eventlens.auth.schemas import PasswordChange, TokenCreate
-from eventlens.context import DbSession
+from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
 from eventlens.web.rendering import form_csrf_ok, form_problem, redirect, render, t
 
@@ -71,6 +71,7 @@ def account_page(request: Request, principal: PagePrincipal) -> Response:
 @router.post("/account/password")
 def change_password_form(
     request: Request,
+    ctx: Ctx,
     db: DbSession,
     principal: PagePrincipal,
     current_password: FormStr = "",
@@ -86,7 +87,13 @@ def change_password_form(
         body = PasswordChange(current_password=current_password, new_password=new_password)
         keep = principal.session.id if principal.session else None
         service.change_password(
-            db, principal.user, current=body.current_password, new=body.new_password, keep_session=keep
+            db,
+            ctx.limiter,
+            ctx.settings.login_rate_limit,
+            principal.user,
+            current=body.current_password,
+            new=body.new_password,
+            keep_session=keep,
         )
     except ValidationError:
         return again(422, [t("account.error.short")])
