@@ -32,7 +32,8 @@ def detect_faces(
     tiled pass that finds small faces. Faces the engine calls too small or blurred to recognise are
     kept with ``searchable`` false and the reason, so the dashboard shows them but search skips them.
     """
-    pixels = np.asarray(analysed.image.convert("RGB"), dtype=np.uint8)
+    image = analysed.image if analysed.image.mode == "RGB" else analysed.image.convert("RGB")
+    pixels = np.asarray(image, dtype=np.uint8)  # a full-resolution copy is big: no second one
     sx = analysed.original_size[0] / analysed.image.width
     sy = analysed.original_size[1] / analysed.image.height
     rows: list[Face] = []
