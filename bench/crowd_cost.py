@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from eventlens.faces.engine.base import FaceEngine
+from eventlens.faces.engine.base import Box, Face, FaceEngine, covered
 from eventlens.faces.engine.registry import load_engine
 from eventlens.photos import imaging
 
@@ -29,7 +29,8 @@ SIZE = (6000, 4000)
 WIDTHS = (40, 48, 56, 64, 80, 96, 128, 160)
 
 
-def scene(engine: FaceEngine, dataset: Path, path: Path) -> int:
+def scene(engine: FaceEngine, dataset: Path, path: Path) -> list[tuple[float, Box]]:
+    """Write the scene; return each pasted face's width and where its face box landed."""
     rng = np.random.default_rng(1)
     grass = Image.open(dataset / "nofaces/skimage_grass.png").convert("RGB")
     canvas = Image.new("RGB", SIZE)
@@ -37,6 +38,7 @@ def scene(engine: FaceEngine, dataset: Path, path: Path) -> int:
         for x in range(0, SIZE[0], grass.width):
             canvas.paste(grass, (x, y))
     people = sorted((dataset / "identities").iterdir())[:32]
+    placed: list[tuple[float, Box]] = []
     for i, folder in enumerate(people):
         with Image.open(sorted(folder.iterdir())[0]) as im:
             photo = ImageOps.exif_transpose(im).convert("RGB")
@@ -48,21 +50,28 @@ def scene(engine: FaceEngine, dataset: Path, path: Path) -> int:
         x = int(rng.integers(0, SIZE[0] - patch.width))
         y = int(rng.integers(0, SIZE[1] - patch.height))
         canvas.paste(patch, (x, y))
+        fx, fy, fw, fh = (v * s for v in face.box)
+        placed.append((WIDTHS[i % len(WIDTHS)], (x + fx, y + fy, fw, fh)))
     canvas.save(path, quality=90)
-    return len(people)
+    return placed
 
 
-def standard(engine: FaceEngine, path: Path) -> int:
+def standard(engine: FaceEngine, path: Path) -> list[tuple[Box, bool]]:
     analysed = imaging.load_for_analysis(path, imaging.PREVIEW_SIDE, slack=0.9)
     imaging.renditions_of(analysed.image)
-    return len(engine.detect_and_embed(np.asarray(analysed.image)))
+    return found(engine, analysed, engine.detect_and_embed(np.asarray(analysed.image)))
 
 
-def crowd(engine: FaceEngine, path: Path) -> int:
+def crowd(engine: FaceEngine, path: Path) -> list[tuple[Box, bool]]:
     analysed = imaging.load_for_analysis(path, imaging.PREVIEW_SIDE, slack=0.9)
     imaging.renditions_of(analysed.image)
     full = imaging.load_full_resolution(path)
-    return len(engine.detect_and_embed(np.asarray(full.image), tiles=True))
+    return found(engine, full, engine.detect_and_embed(np.asarray(full.image), tiles=True))
+
+
+def found(engine: FaceEngine, analysed: imaging.Analysed, faces: list[Face]) -> list[tuple[Box, bool]]:
+    """Boxes in the original's pixels, and whether each face would be searchable."""
+    return [(analysed.to_original(f.box), engine.skip_reason(f) is None) for f in faces]
 
 
 def main() -> None:
@@ -78,15 +87,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "crowd.jpg"
         placed = scene(engine, args.dataset, path)
-        print(f"24 MP scene: {placed} faces pasted, 40-160 px wide, {path.stat().st_size / 1e6:.1f} MB JPEG")
+        size = path.stat().st_size / 1e6
+        print(f"24 MP scene: {len(placed)} faces pasted, 40-160 px wide, {size:.1f} MB JPEG")
+        print("pasted faces found (of them searchable) / pasted, by face width in px:")
+        print(f"  {'':9s} {' '.join(f'{w:>8d}' for w in WIDTHS)}")
         for name, run in (("standard", standard), ("crowd", crowd)):
-            times, faces = [], 0
+            times: list[float] = []
+            faces: list[tuple[Box, bool]] = []
             for _ in range(args.repeat):
                 start = time.perf_counter()
                 faces = run(engine, path)
                 times.append(time.perf_counter() - start)
+            cells = []
+            for width in WIDTHS:
+                boxes = [box for w, box in placed if w == width]
+                hits = [[ok for f, ok in faces if covered(f, box) > 0.5] for box in boxes]
+                cells.append(f"{sum(bool(h) for h in hits)}({sum(any(h) for h in hits)})/{len(boxes)}")
+            print(f"  {name:9s} {' '.join(f'{c:>8s}' for c in cells)}")
+            median = statistics.median(times)
             print(
-                f"{name:9s} {statistics.median(times):5.2f} s per photo (median of {args.repeat}), {faces} faces"
+                f"  {name:9s} {median:.2f} s per photo (median of {args.repeat}), {len(faces)} faces in all"
             )
 
 

@@ -145,10 +145,12 @@ def test_the_generic_tiled_pass_finds_what_the_yunet_one_does(
 def test_tiles_cover_the_image_and_overlap() -> None:
     tiles = tile_grid(6000, 4000, 1600, 200)
     assert len(tiles) == 5 * 3
-    assert all(x1 - x0 == 1600 and y1 - y0 == 1600 for x0, y0, x1, y1 in tiles)
-    assert {t[2] for t in tiles} >= {6000} and {t[3] for t in tiles} >= {4000}
-    xs = sorted({t[0] for t in tiles})
-    assert all(b - a <= 1600 - 200 for a, b in itertools.pairwise(xs)), "neighbours overlap >= 200 px"
+    assert all(x1 - x0 <= 1600 and y1 - y0 <= 1600 for x0, y0, x1, y1 in tiles)
+    assert min(t[0] for t in tiles) == 0 and max(t[2] for t in tiles) == 6000
+    assert min(t[1] for t in tiles) == 0 and max(t[3] for t in tiles) == 4000
+    row = sorted({(t[0], t[2]) for t in tiles})
+    assert all(a[1] - b[0] >= 200 for a, b in itertools.pairwise(row)), "neighbours overlap >= 200 px"
+    assert sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in tiles) < 1.3 * 6000 * 4000, "no needless pixels"
     assert tile_grid(800, 600, 1600, 200) == [(0, 0, 800, 600)]
     # the same face from two tiles, and a partial one inside a kept face, are not new
     kept = [(100.0, 100.0, 50.0, 60.0)]

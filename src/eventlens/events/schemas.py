@@ -32,7 +32,8 @@ class _EventFields(BaseModel):
         description=(
             "`standard` (default): faces from about 75 px wide in a 24 MP photo. `crowd`: a second, "
             "full-resolution pass also finds faces from about 40 px (crowds, class photos), at about "
-            "5x the processing time per photo. Changing it processes the event's photos again."
+            "6x the processing time per photo (4.4 s instead of 0.7 s per 24 MP photo on one core). "
+            "Changing it processes the event's photos again."
         ),
     )
 

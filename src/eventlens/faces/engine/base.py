@@ -75,20 +75,20 @@ def sharpness_of(crop: np.ndarray) -> float:
 
 
 def tile_grid(width: int, height: int, side: int, overlap: int) -> list[TileBox]:
-    """Overlapping tiles of at most ``side`` px covering the image, spread evenly (none smaller)."""
+    """Tiles of at most ``side`` px that cover the image, neighbours overlapping by ``overlap`` px.
 
-    def starts(length: int) -> list[int]:
+    As few tiles per axis as fit, each only as long as needed (6000 px at 1600/200: five of 1360,
+    not five of 1600): the detector's time follows the pixels it is given."""
+
+    def spans(length: int) -> list[tuple[int, int]]:
         if length <= side:
-            return [0]
+            return [(0, length)]
         count = math.ceil((length - overlap) / (side - overlap))
-        step = (length - side) / (count - 1)
-        return [round(i * step) for i in range(count)]
+        size = math.ceil((length + (count - 1) * overlap) / count)
+        step = (length - size) / (count - 1)
+        return [(round(i * step), round(i * step) + size) for i in range(count)]
 
-    return [
-        (x0, y0, min(x0 + side, width), min(y0 + side, height))
-        for y0 in starts(height)
-        for x0 in starts(width)
-    ]
+    return [(x0, y0, x1, y1) for y0, y1 in spans(height) for x0, x1 in spans(width)]
 
 
 def covered(a: Box, b: Box) -> float:
@@ -172,7 +172,7 @@ class FaceEngine(ABC):
 
         With ``tiles`` a second pass runs the detector on overlapping tiles of about
         ``analysis_side`` at the image's own resolution, so faces that the shrunken whole-image copy
-        makes too small are found too (a 24 MP frame: ~12 tiles, about 5x the time). Give it the
+        makes too small are found too (a 24 MP frame: 15 tiles, about 6x the time). Give it the
         full-resolution image: every embedding is computed from the pixels given.
         """
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
