@@ -61,7 +61,7 @@ class EventRepository:
             result[eid].photos.total += n
         # Faces: the searchable ones, like each photo's face_count (the rest are too small or blurred).
         for model, attr, only in (
-            (Face, "faces", Face.searchable.is_(True)),
+            (Face, "faces", Face.searchable == true()),
             (GuestSearch, "searches", true()),
         ):
             for eid, n in self.db.execute(
