@@ -12,9 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from eventlens.faces.engine.base import FaceEngine, covered, merge_new, tile_grid
 from eventlens.faces.engine.registry import load_engine
+from eventlens.photos import imaging
 from tests.faces.crowd_scene import Placed, crowd
 from tests.factories import assert_error, create_event, run_jobs, signup, upload
 
@@ -124,8 +126,6 @@ def test_the_index_loads_only_searchable_faces(
 def test_the_generic_tiled_pass_finds_what_the_yunet_one_does(
     dataset: Path, scene: tuple[bytes, list[Placed]]
 ) -> None:
-    from PIL import Image
-
     engine = load_engine()
     pixels = np.asarray(Image.open(io.BytesIO(scene[0])).convert("RGB"))
     small = scene[1][: len(SMALL)]
@@ -200,3 +200,15 @@ def test_the_dashboard_edit_form_sets_face_detail(client: TestClient) -> None:
     assert r.status_code == 303
     assert client.get(f"/api/events/{event['id']}").json()["face_detail"] == "crowd"
     assert re.search(r'<option value="crowd"\s+selected', client.get(f"/events/{event['id']}").text)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_the_full_resolution_decode_is_capped(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"big.{fmt.lower()}"
+    Image.new("RGB", (2000, 1500), (200, 120, 40)).save(path, format=fmt)
+    whole = imaging.load_full_resolution(path)
+    assert whole.image.size == (2000, 1500) and whole.scale == 1.0
+    capped = imaging.load_full_resolution(path, decode_max_pixels=1_000_000)
+    assert capped.image.size == (1000, 750), "a JPEG decodes at 1/2; other formats are shrunk after"
+    assert capped.original_size == (2000, 1500) and capped.scale == 2.0
+    assert capped.to_original((10.0, 10.0, 20.0, 20.0)) == (20.0, 20.0, 40.0, 40.0)
