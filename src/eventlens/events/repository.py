@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from eventlens.events.schemas import EventCounts, PhotoCounts
@@ -59,9 +59,15 @@ class EventRepository:
         ):
             setattr(result[eid].photos, status.value, n)
             result[eid].photos.total += n
-        for model, attr in ((Face, "faces"), (GuestSearch, "searches")):
+        # Faces: the searchable ones, like each photo's face_count (the rest are too small or blurred).
+        for model, attr, only in (
+            (Face, "faces", Face.searchable == true()),
+            (GuestSearch, "searches", true()),
+        ):
             for eid, n in self.db.execute(
-                select(model.event_id, func.count()).where(model.event_id.in_(ids)).group_by(model.event_id)
+                select(model.event_id, func.count())
+                .where(model.event_id.in_(ids), only)
+                .group_by(model.event_id)
             ):
                 setattr(result[eid], attr, n)
         for eid, n in self.db.execute(

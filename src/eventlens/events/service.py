@@ -16,9 +16,10 @@ from eventlens.events import slugs
 from eventlens.events.links import guest_url
 from eventlens.events.repository import EventRepository
 from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
-from eventlens.models import Event, EventStatus, Photo, User
+from eventlens.models import Event, EventStatus, FaceDetail, Photo, User
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.keys import event_prefix
+from eventlens.photos.service import reprocess
 from eventlens.storage.base import ObjectStore
 
 log = logging.getLogger("eventlens.events")
@@ -101,6 +102,7 @@ def create_event(db: Session, owner: User, data: EventCreate) -> Event:
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         retention_days=data.retention_days,
+        face_detail=data.face_detail or FaceDetail.standard,
         access_code_hash=passwords.hash_password(data.access_code) if data.access_code else None,
         settings={},
         created_at=utcnow(),
@@ -137,11 +139,21 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
         if cover and (photo is None or photo.event_id != event.id):
             raise Invalid("cover_photo_id: not a photo of this event", field="cover_photo_id")
         event.cover_photo_id = cover
+    detail_changed = False
+    if "face_detail" in changes:
+        if changes["face_detail"] is None:
+            raise Invalid("face_detail: must be standard or crowd", field="face_detail")
+        detail_changed = changes["face_detail"] != event.face_detail
+        event.face_detail = changes["face_detail"]
     if "slug" in changes and changes["slug"] is not None and changes["slug"] != event.slug:
         event.slug = _unique_slug(EventRepository(db), changes["slug"], event.name, event.id)
     event.expires_at = _expires_at(event)
     event.updated_at = utcnow()
     db.flush()
+    if detail_changed:
+        # Photos already processed were looked at with the other setting: look again (queued after
+        # commit; photos not yet processed pick the new setting up by themselves).
+        reprocess(db, event, only_failed=False)
     log.info("event.updated id=%s fields=%s", event.id, ",".join(sorted(changes)))
     return event
 
@@ -185,6 +197,7 @@ def to_read(event: Event, counts: EventCounts, base_url: str) -> EventRead:
         has_access_code=event.access_code_hash is not None,
         retention_days=event.retention_days,
         expires_at=event.expires_at,
+        face_detail=event.face_detail,
         cover_photo_id=event.cover_photo_id,
         created_at=event.created_at,
         updated_at=event.updated_at,

@@ -1,4 +1,4 @@
-"""Queries for faces: what the index loads, and a photo's faces."""
+"""Queries for faces: what the index loads (searchable faces only), and a photo's faces."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
 from eventlens.faces.index import FaceRows, Snapshot, as_matrix
@@ -21,7 +21,7 @@ class FaceRepository:
         count, newest = self.db.execute(
             # count(*), not count(id): both aggregates then come from ix_faces_event_engine alone.
             select(func.count(), func.max(Face.created_at)).where(
-                Face.event_id == event_id, Face.engine_id == engine_id
+                Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true()
             )
         ).one()
         return Snapshot(int(count or 0), newest)
@@ -29,7 +29,7 @@ class FaceRepository:
     def rows(self, event_id: uuid.UUID, engine_id: str, after: datetime | None, dim: int) -> FaceRows:
         q = select(
             Face.photo_id, Face.box_x, Face.box_y, Face.box_w, Face.box_h, Face.embedding, Face.created_at
-        ).where(Face.event_id == event_id, Face.engine_id == engine_id)
+        ).where(Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true())
         if after is not None:
             q = q.where(Face.created_at > after)
         rows = self.db.execute(q.order_by(Face.created_at)).all()

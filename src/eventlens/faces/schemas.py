@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from eventlens.models import Face
 
@@ -19,6 +19,8 @@ class FaceRead(BaseModel):
     landmarks: list[list[float]] | None
     engine_id: str
     engine_version: str
+    searchable: bool = Field(description="False: detected, but too small or blurred to be matched")
+    skip_reason: str | None = Field(description="Why it is not searchable: `too_small` or `blurry`")
 
     @classmethod
     def of(cls, face: Face) -> FaceRead:
@@ -32,6 +34,8 @@ class FaceRead(BaseModel):
             landmarks=face.landmarks,
             engine_id=face.engine_id,
             engine_version=face.engine_version,
+            searchable=face.searchable,
+            skip_reason=face.skip_reason,
         )
 
 

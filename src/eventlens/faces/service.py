@@ -23,17 +23,26 @@ if TYPE_CHECKING:
 log = logging.getLogger("eventlens.faces")
 
 
-def detect_faces(engine: FaceEngine, photo: Photo, analysed: imaging.Analysed) -> list[Face]:
-    """Face rows for the photo decoded in ``analysed``: boxes in pixels of the upright original."""
-    pixels = np.asarray(analysed.image.convert("RGB"), dtype=np.uint8)
+def detect_faces(
+    engine: FaceEngine, photo: Photo, analysed: imaging.Analysed, *, tiles: bool = False
+) -> list[Face]:
+    """Face rows for the photo decoded in ``analysed``: boxes in pixels of the upright original.
+
+    With ``tiles`` (crowd events; ``analysed`` is then the full-resolution decode) the engine adds a
+    tiled pass that finds small faces. Faces the engine calls too small or blurred to recognise are
+    kept with ``searchable`` false and the reason, so the dashboard shows them but search skips them.
+    """
+    image = analysed.image if analysed.image.mode == "RGB" else analysed.image.convert("RGB")
+    pixels = np.asarray(image, dtype=np.uint8)  # a full-resolution copy is big: no second one
+    sx = analysed.original_size[0] / analysed.image.width
+    sy = analysed.original_size[1] / analysed.image.height
     rows: list[Face] = []
-    for face in engine.detect_and_embed(pixels):
+    for face in engine.detect_and_embed(pixels, tiles=tiles):
         x, y, w, h = analysed.to_original(face.box)  # scales (x, y, w, h) like (x0, y0, x1, y1)
         landmarks = None
         if face.landmarks is not None:
-            landmarks = [
-                [float(px) / analysed.scale, float(py) / analysed.scale] for px, py in face.landmarks
-            ]
+            landmarks = [[float(px) * sx, float(py) * sy] for px, py in face.landmarks]
+        reason = engine.skip_reason(face)
         rows.append(
             Face(
                 photo_id=photo.id,
@@ -47,6 +56,8 @@ def detect_faces(engine: FaceEngine, photo: Photo, analysed: imaging.Analysed) -
                 embedding=np.asarray(face.embedding, dtype="<f4").tobytes(),
                 engine_id=engine.engine_id,
                 engine_version=engine.version,
+                searchable=reason is None,
+                skip_reason=reason,
             )
         )
     return rows

@@ -1,7 +1,7 @@
 """All models, imported here so that metadata (and Alembic) sees every table."""
 
 from eventlens.models.api_token import ApiToken
-from eventlens.models.event import Event, EventStatus
+from eventlens.models.event import Event, EventStatus, FaceDetail
 from eventlens.models.face import Face
 from eventlens.models.ftp_credential import FtpCredential
 from eventlens.models.guest_download import GuestDownload
@@ -15,6 +15,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "Face",
+    "FaceDetail",
     "FtpCredential",
     "GuestDownload",
     "GuestSearch",

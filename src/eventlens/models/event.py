@@ -17,6 +17,13 @@ class EventStatus(enum.StrEnum):
     archived = "archived"
 
 
+class FaceDetail(enum.StrEnum):
+    """How hard processing looks for faces: ``crowd`` adds a full-resolution tiled pass (slower)."""
+
+    standard = "standard"
+    crowd = "crowd"
+
+
 class Event(Base):
     __tablename__ = "events"
 
@@ -36,6 +43,11 @@ class Event(Base):
     # Photo chosen as cover; no FK so deleting that photo never blocks (the service clears it).
     cover_photo_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    face_detail: Mapped[FaceDetail] = mapped_column(
+        Enum(FaceDetail, native_enum=False, length=20, validate_strings=True),
+        default=FaceDetail.standard,
+        server_default=FaceDetail.standard.value,
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,17 +4,23 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, LargeBinary, String, Uuid
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, LargeBinary, String, Uuid, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventlens.db import Base, UTCDateTime, new_id, utcnow
 
 
 class Face(Base):
-    """One detected face. The box is in pixels of the upright (EXIF-rotated) original."""
+    """One detected face. The box is in pixels of the upright (EXIF-rotated) original.
+
+    A face too small or too blurred to recognise is kept (its box shows on the dashboard) with
+    ``searchable`` false and the reason in ``skip_reason``; the search index never loads it.
+    """
 
     __tablename__ = "faces"
-    __table_args__ = (Index("ix_faces_event_engine", "event_id", "engine_id", "created_at"),)
+    # searchable before created_at: the index's freshness check (count and newest searchable face)
+    # still reads the index alone.
+    __table_args__ = (Index("ix_faces_event_engine", "event_id", "engine_id", "searchable", "created_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     photo_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"), index=True)
@@ -28,4 +34,6 @@ class Face(Base):
     embedding: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised, little-endian
     engine_id: Mapped[str] = mapped_column(String(50))
     engine_version: Mapped[str] = mapped_column(String(50))
+    searchable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    skip_reason: Mapped[str | None] = mapped_column(String(20))  # too_small | blurry
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

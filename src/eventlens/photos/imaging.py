@@ -570,6 +570,29 @@ def load_for_analysis(
     return Analysed(image=image, scale=max(original) / max(image.size), original_size=original)
 
 
+# The crowd pass decodes the original at full resolution, but never more than this many pixels:
+# 48 MP keeps the 45-47 MP bodies event photographers use at full detail, and bounds a worker's
+# memory (RGB plus the engine's BGR copy: ~290 MB) however big the upload. Bigger JPEGs decode at
+# 1/2 (or 1/4) scale via draft(); other formats decode whole and are then shrunk.
+FULL_DECODE_MAX_PIXELS = 48_000_000
+
+
+def load_full_resolution(
+    path: Path, *, decode_max_pixels: int = FULL_DECODE_MAX_PIXELS, max_pixels: int | None = None
+) -> Analysed:
+    """Upright RGB image at the original's resolution, or the largest JPEG decode scale (1/2, 1/4,
+    1/8) that stays within ``decode_max_pixels``; for the tiled face pass of crowd events."""
+    kind = sniff(path)
+    with _decoding(max_pixels), _open(path, kind) as im:
+        width, height = im.size
+    divisor = 1
+    while width * height > decode_max_pixels * divisor * divisor and divisor < 8:
+        divisor *= 2
+    long_side = math.ceil(max(width, height) / divisor)
+    image, original = _decode_upright(path, long_side, max_pixels)
+    return Analysed(image=image, scale=max(original) / max(image.size), original_size=original)
+
+
 def make_renditions(
     path: Path,
     *,

@@ -20,7 +20,7 @@ from eventlens import metrics
 from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import detect_faces
-from eventlens.models import Face, Photo, PhotoStatus
+from eventlens.models import Event, Face, FaceDetail, Photo, PhotoStatus
 from eventlens.photos import imaging, keys
 from eventlens.photos.errors import IngestError
 from eventlens.photos.repository import PhotoRepository
@@ -86,7 +86,19 @@ def _work(ctx: AppContext, photo: Photo) -> list[Face]:
         ctx.storage.put_stream(
             keys.thumbnail_key(photo.event_id, photo.id), io.BytesIO(renditions.thumbnail_webp), "image/webp"
         )
+        if _face_detail(ctx, photo) == FaceDetail.crowd:
+            # Small faces need the original's pixels: a second decode, at full resolution (bounded by
+            # imaging.FULL_DECODE_MAX_PIXELS), for the engine's whole-image and tiled passes.
+            del renditions, analysed
+            full = imaging.load_full_resolution(path)
+            return detect_faces(ctx.face_engine, photo, full, tiles=True)
         return detect_faces(ctx.face_engine, photo, analysed)
+
+
+def _face_detail(ctx: AppContext, photo: Photo) -> FaceDetail:
+    with session_scope(ctx.sessions) as db:
+        event = db.get(Event, photo.event_id)
+        return event.face_detail if event is not None else FaceDetail.standard
 
 
 def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> None:
@@ -102,7 +114,8 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
             return
         repo.replace_faces(owned, faces)
         owned.status = PhotoStatus.indexed
-        owned.face_count = len(faces)
+        # Faces a guest can be found by; the rest (too small, blurred) are listed by the faces API.
+        owned.face_count = sum(1 for f in faces if f.searchable)
         owned.has_preview = True
         owned.error = None
         owned.processed_at = utcnow()
@@ -110,7 +123,9 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
         owned.lease_until = None
     metrics.PROCESSED.labels("indexed").inc()
     metrics.FACES.inc(len(faces))
-    log.info("photo.indexed id=%s faces=%d", photo.id, len(faces))
+    log.info(
+        "photo.indexed id=%s faces=%d searchable=%d", photo.id, len(faces), sum(f.searchable for f in faces)
+    )
 
 
 def _fail(ctx: AppContext, photo: Photo, token: str, reason: str) -> None:

@@ -41,6 +41,7 @@ def edit_event_form(
     description: FormStr = "",
     starts_at: FormStr = "",
     ends_at: FormStr = "",
+    face_detail: FormStr = "",
 ) -> Response:
     body = {
         "name": name,
@@ -48,6 +49,8 @@ def edit_event_form(
         "starts_at": starts_at or None,  # an emptied date field clears the date
         "ends_at": ends_at or None,
     }
+    if face_detail:  # changing it re-processes the event's photos (events service)
+        body["face_detail"] = face_detail
     return _apply(db, form, body)
 
 
