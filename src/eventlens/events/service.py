@@ -15,6 +15,7 @@ from eventlens.errors import ApiError, Conflict, Invalid, NotFound
 from eventlens.events import slugs
 from eventlens.events.links import guest_url
 from eventlens.events.repository import EventRepository
+from eventlens.events.rules import EventArchived, require_open, takes_photos  # noqa: F401 (one import point)
 from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
 from eventlens.models import Event, EventStatus, FaceDetail, Photo, User
 from eventlens.pagination import decode_cursor, encode_cursor
@@ -30,30 +31,6 @@ TRANSITIONS: dict[str, tuple[set[EventStatus], EventStatus]] = {
     "unpublish": ({EventStatus.published}, EventStatus.draft),
     "archive": ({EventStatus.draft, EventStatus.published}, EventStatus.archived),
 }
-
-
-class EventArchived(ApiError):
-    """The one answer to "this event is archived": uploads from every door, FTP logins and new FTP
-    credentials all refuse with this code and message. 409 except where a door's own convention wins
-    (a refused FTP login is 403 whatever the reason)."""
-
-    def __init__(self, status: int = 409) -> None:
-        super().__init__(
-            status,
-            "event_archived",
-            "This event is archived: it takes no new photos. Publish it again to add more.",
-        )
-
-
-def takes_photos(event: Event) -> bool:
-    """Whether the event accepts new photos: the rule every door asks, written once."""
-    return event.status != EventStatus.archived
-
-
-def require_open(event: Event) -> None:
-    """Raise :class:`EventArchived` unless the event takes new photos."""
-    if not takes_photos(event):
-        raise EventArchived()
 
 
 def get_event_for(db: Session, user: User, event_id: uuid.UUID) -> Event:

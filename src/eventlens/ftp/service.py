@@ -17,7 +17,7 @@ from eventlens.db import utcnow
 from eventlens.errors import ApiError, Invalid, NotFound
 from eventlens.events import slugs
 from eventlens.events.repository import EventRepository
-from eventlens.events.service import EventArchived, require_open, takes_photos
+from eventlens.events.rules import EventArchived, require_open, takes_photos
 from eventlens.ftp import derived
 from eventlens.ftp.repository import FtpCredentialRepository
 from eventlens.ftp.schemas import CredentialCreate, CredentialCreated, CredentialRead

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eventlens import metrics
 from eventlens.context import AppContext
 from eventlens.errors import ApiError, Forbidden, Invalid
-from eventlens.events.service import EventArchived, require_open
+from eventlens.events.rules import EventArchived, require_open
 from eventlens.models import Event, PhotoSource, User
 from eventlens.photos import service
 from eventlens.photos.errors import IngestError

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eventlens.db import session_scope
 from eventlens.errors import NotFound
 from eventlens.events.repository import EventRepository
-from eventlens.events.service import require_open
+from eventlens.events.rules import require_open
 from eventlens.jobs.after_commit import enqueue_after_commit
 from eventlens.models import Event, Photo, PhotoSource, PhotoStatus, User
 from eventlens.photos import imaging, keys
