@@ -13,6 +13,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from eventlens.photos.filenames import content_disposition
 from eventlens.storage.base import ObjectNotFound, ObjectStoreError, validate_key, validate_prefix
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
@@ -213,8 +214,7 @@ class S3ObjectStore:
         validate_key(key)
         params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
         if filename:
-            safe = filename.replace('"', "").encode("ascii", "replace").decode()
-            params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+            params["ResponseContentDisposition"] = content_disposition("attachment", filename)
         return str(
             self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.signed_url_seconds)
         )
