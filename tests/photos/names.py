@@ -63,17 +63,24 @@ def form_quoted(name: str) -> bytes:
     return name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A").encode("utf-8")
 
 
-def raw_multipart(parts: list[bytes], field: str = "files", start: int = 0) -> tuple[str, bytes]:
+def raw_multipart(
+    parts: list[bytes], field: str = "files", start: int = 0, fields: dict[str, str] | None = None
+) -> tuple[str, bytes]:
     """A multipart body built byte by byte; each part is its Content-Disposition parameters after
-    ``name``, e.g. ``b'filename="x.jpg"'``, and gets its own JPEG (``jpeg(start + i)``).
-    Returns (content type, body)."""
+    ``name``, e.g. ``b'filename="x.jpg"'``, and gets its own JPEG (``jpeg(start + i)``); ``fields`` are
+    text parts sent first (a form's CSRF token). Returns (content type, body)."""
     boundary = f"eventlens-{uuid.uuid4().hex}".encode()
-    body = b"".join(
+    texts = b"".join(
+        b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+        % (boundary, key.encode(), value.encode())
+        for key, value in (fields or {}).items()
+    )
+    files = b"".join(
         b'--%s\r\nContent-Disposition: form-data; name="%s"; %s\r\nContent-Type: image/jpeg\r\n\r\n%s\r\n'
         % (boundary, field.encode(), params, jpeg(start + i))
         for i, params in enumerate(parts)
     )
-    return f"multipart/form-data; boundary={boundary.decode()}", body + b"--%s--\r\n" % boundary
+    return f"multipart/form-data; boundary={boundary.decode()}", texts + files + b"--%s--\r\n" % boundary
 
 
 def check_disposition(value: str, kind: str) -> str:

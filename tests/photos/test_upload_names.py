@@ -8,6 +8,8 @@ decodes to the stored name) and zipped (entries cleaned, unique, UTF-8).
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -120,3 +122,21 @@ def test_names_stored_before_the_rule_are_still_served_safely(
     client.post(f"/api/events/{event['id']}/publish")
     r = new_client().post(f"/api/public/events/{event['slug']}/download", json={"photo_ids": [photo_id]})
     assert check_zip(r.content) == ["ctlname.jpg"]
+
+
+def test_the_event_page_form_stores_unicode_names(client: TestClient, event: dict[str, Any]) -> None:
+    """The dashboard's plain form (no script) posts raw UTF-8 names as the browser writes them."""
+    page = client.get(f"/events/{event['id']}").text
+    token = re.search(r'action="/events/[^"]+/upload".*?name="csrf_token" value="([^"]+)"', page, re.S)
+    assert token is not None
+    ctype, body = raw_multipart(
+        [b'filename="%s"' % form_quoted(c.raw) for c in CORPUS], start=300, fields={"csrf_token": token[1]}
+    )
+    r = client.post(f"/events/{event['id']}/upload", content=body, headers={"Content-Type": ctype})
+    assert r.status_code == 200, r.text
+    assert f"{len(CORPUS)} photos uploaded" in r.text
+    stored = client.get(f"/api/events/{event['id']}/photos", params={"limit": 100}).json()["items"]
+    by_sha = {p["sha256"]: p for p in stored}
+    for i, case in enumerate(CORPUS):
+        photo = by_sha[hashlib.sha256(jpeg(300 + i)).hexdigest()]
+        assert photo["original_filename"] == case.stored_as(photo["id"]), case
