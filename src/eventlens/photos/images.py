@@ -31,7 +31,7 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
         key = (keys.preview_key if variant == "preview" else keys.thumbnail_key)(photo.event_id, photo.id)
         stem = stored_name.rsplit(".", 1)[0] if "." in stored_name.lstrip(".") else stored_name
         mime, name = "image/webp", f"{stem}-{variant}.webp"
-    signed = ctx.storage.signed_url(key, filename=name if download else None)
+    signed = ctx.storage.signed_url(key, content_disposition("attachment", name) if download else None)
     if signed:
         return RedirectResponse(signed, status_code=307)
     try:

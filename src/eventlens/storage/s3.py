@@ -13,7 +13,6 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from eventlens.photos.filenames import content_disposition
 from eventlens.storage.base import ObjectNotFound, ObjectStoreError, validate_key, validate_prefix
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
@@ -210,11 +209,11 @@ class S3ObjectStore:
                 raise ObjectStoreError(f"S3 delete {first.get('Key')}: {first.get('Message')}")
         return len(keys)
 
-    def signed_url(self, key: str, filename: str | None = None) -> str | None:
+    def signed_url(self, key: str, disposition: str | None = None) -> str | None:
         validate_key(key)
         params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
-        if filename:
-            params["ResponseContentDisposition"] = content_disposition("attachment", filename)
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
         return str(
             self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.signed_url_seconds)
         )
