@@ -65,8 +65,8 @@ def test_names_in_every_encoding_are_stored_cleaned_and_served_safely(
         b"filename*=iso-8859-1''caf%E9.jpg",
         b'filename="caf\xe9 latin.jpg"',  # not UTF-8: read as Latin-1
     ]
-    expected_star = ["фото 2.jpg", "写真 2.jpg", "c.jpg", "café.jpg", "café latin.jpg"]
-    names |= _stored(client, _post_raw(client, eid, star, start=100), expected_star)  # type: ignore[arg-type]
+    expected_star: list[str | None] = ["фото 2.jpg", "写真 2.jpg", "c.jpg", "café.jpg", "café latin.jpg"]
+    names |= _stored(client, _post_raw(client, eid, star, start=100), expected_star)
 
     # 3. httpx's multipart encoding (" as %22, \ as \\, control characters as %XX; it cannot send "").
     named = [c for c in CORPUS if c.raw]
