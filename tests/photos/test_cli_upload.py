@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from eventlens.config import Settings
 from tests.factories import api_token, create_event, settings_env, signup
+from tests.photos.names import NFD_CAFE, THAI, jpeg
 
 EVENTLENS = Path(sys.executable).parent / "eventlens"
 
@@ -122,3 +123,34 @@ def test_a_wrong_token_or_event_stops_with_a_clear_message(
     no_slug = _upload(folder, "no-such-link-name", server, token)
     assert no_slug.returncode == 1 and "no-such-link-name" in no_slug.stdout, no_slug.stdout
     assert client.get(f"/api/events/{event_id}/photos").json()["items"] == []
+
+
+def test_unicode_and_odd_file_names_upload_under_their_names(
+    client: TestClient, server: str, tmp_path: Path
+) -> None:
+    """Names as phones, Macs (decomposed accents) and old camera cards (not UTF-8) write them."""
+    signup(client)
+    token = api_token(client)
+    event_id = create_event(client, name="Names from the CLI")["id"]
+    folder = tmp_path / "names"
+    folder.mkdir()
+    expected = {
+        "фото.jpg": "фото.jpg",
+        "写真.jpg": "写真.jpg",
+        f"{THAI}.jpg": f"{THAI}.jpg",
+        f"{NFD_CAFE}.jpg": "café ü.jpg",
+        "🎉 party.jpg": "🎉 party.jpg",
+        "ctl\x01\x0b\x7fname.jpg": "ctlname.jpg",
+        'quote"name.jpg': 'quote"name.jpg',
+    }
+    for i, name in enumerate(expected):
+        (folder / name).write_bytes(jpeg(500 + i))
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9 latin1.jpg"), "wb") as f:
+        f.write(jpeg(499))
+    done = _upload(folder, event_id, server, token)
+    assert done.returncode == 0, done.stdout
+    assert f"{len(expected) + 1} uploaded" in done.stdout, done.stdout
+    items = client.get(f"/api/events/{event_id}/photos").json()["items"]
+    assert sorted(i["original_filename"] for i in items) == sorted(
+        [*expected.values(), "caf\ufffd latin1.jpg"]
+    )

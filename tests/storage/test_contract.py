@@ -11,9 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eventlens.photos.filenames import content_disposition
 from eventlens.storage.base import InvalidKey, ObjectNotFound, ObjectStore, ObjectStoreError
 from eventlens.storage.local import LocalObjectStore
 from eventlens.storage.s3 import S3ObjectStore
+from tests.photos.names import check_disposition
 from tests.support.seaweedfs import SeaweedFS, run_seaweedfs
 
 
@@ -132,11 +134,11 @@ def test_local_store_has_no_signed_urls(tmp_path: Path) -> None:
 def test_s3_signed_url_downloads_the_bytes_with_the_filename(weed: SeaweedFS) -> None:
     store = _s3(weed)
     store.put_stream("events/e/p.jpg", io.BytesIO(b"jpeg bytes"), "image/jpeg")
-    url = store.signed_url("events/e/p.jpg", filename="party.jpg")
+    url = store.signed_url("events/e/p.jpg", content_disposition("attachment", "фото party.jpg"))
     assert url is not None
     r = httpx.get(url)
     assert r.status_code == 200 and r.content == b"jpeg bytes"
-    assert 'filename="party.jpg"' in r.headers["content-disposition"]
+    assert check_disposition(r.headers["content-disposition"], "attachment") == "фото party.jpg"
 
 
 def test_s3_wrong_secret_fails_clearly(weed: SeaweedFS) -> None:

@@ -28,6 +28,7 @@ from eventlens.guests.schemas import (
 from eventlens.guests.selfie import MAX_SELFIES, read_selfies
 from eventlens.guests.service import SearchOutcome
 from eventlens.openapi import BINARY, multipart_body
+from eventlens.photos.filenames import content_disposition
 from eventlens.photos.images import image_response
 
 router = APIRouter(prefix="/api/public/events", tags=["guests"])
@@ -187,5 +188,5 @@ async def download_zip(
     return StreamingResponse(
         made.chunks,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{made.filename}"'},
+        headers={"Content-Disposition": content_disposition("attachment", made.filename)},
     )

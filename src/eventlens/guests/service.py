@@ -31,6 +31,7 @@ from eventlens.guests.repository import GuestRepository
 from eventlens.guests.schemas import PublicEvent
 from eventlens.guests.selfie import embed_selfies
 from eventlens.models import Event, Photo
+from eventlens.photos.filenames import zip_names
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
 
@@ -229,14 +230,8 @@ class GuestService:
                 raise NotFound("photo")
             repo.record_download(event.id, len(photos))
         archive = ZipStream(sized=False)  # photos are already compressed: store them as they are
-        used: set[str] = set()
-        for photo in photos:
-            name = photo.original_filename or f"{photo.id}.{photo.extension}"
-            if name in used:
-                stem, _, ext = name.rpartition(".")
-                suffix = str(photo.id)[:8]
-                name = f"{stem}-{suffix}.{ext}" if stem else f"{name}-{suffix}"
-            used.add(name)
+        names = zip_names([p.original_filename for p in photos], [f"{p.id}.{p.extension}" for p in photos])
+        for photo, name in zip(photos, names, strict=True):
             archive.add(self._lazy_chunks(photo.object_key), name)
         return GuestZip(filename=f"{event.slug}-photos.zip", chunks=archive)
 

@@ -12,6 +12,7 @@ from eventlens.db import session_scope
 from eventlens.errors import ApiError, NotFound
 from eventlens.models import Photo, User
 from eventlens.photos import keys
+from eventlens.photos.filenames import clean_name, content_disposition
 from eventlens.photos.service import get_photo_for
 from eventlens.storage.base import ObjectNotFound
 
@@ -20,14 +21,17 @@ Variant = Literal["original", "preview", "thumbnail"]
 
 def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download: bool = False) -> Response:
     """The image bytes streamed from the store, or a redirect to a signed URL where the store has one."""
+    # Cleaned again: rows stored before the file-name rule may hold control characters.
+    stored_name = clean_name(photo.original_filename, f"{photo.id}.{photo.extension}")
     if variant == "original":
-        key, mime, name = photo.object_key, photo.mime, photo.original_filename
+        key, mime, name = photo.object_key, photo.mime, stored_name
     else:
         if not photo.has_preview:
             raise ApiError(404, "not_ready", "The preview is not made yet; the photo is still processing.")
         key = (keys.preview_key if variant == "preview" else keys.thumbnail_key)(photo.event_id, photo.id)
-        mime, name = "image/webp", f"{photo.original_filename.rsplit('.', 1)[0]}-{variant}.webp"
-    signed = ctx.storage.signed_url(key, filename=name if download else None)
+        stem = stored_name.rsplit(".", 1)[0] if "." in stored_name.lstrip(".") else stored_name
+        mime, name = "image/webp", f"{stem}-{variant}.webp"
+    signed = ctx.storage.signed_url(key, content_disposition("attachment", name) if download else None)
     if signed:
         return RedirectResponse(signed, status_code=307)
     try:
@@ -35,12 +39,10 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
         chunks = ctx.storage.iter_chunks(key)
     except ObjectNotFound as exc:
         raise NotFound("image") from exc
-    disposition = "attachment" if download else "inline"
-    safe = name.replace('"', "").replace("\r", "").replace("\n", "")
     headers = {
         "Content-Length": str(size),
         "Cache-Control": "private, max-age=86400",
-        "Content-Disposition": f'{disposition}; filename="{safe.encode("ascii", "replace").decode()}"',
+        "Content-Disposition": content_disposition("attachment" if download else "inline", name),
     }
     return StreamingResponse(chunks, media_type=mime, headers=headers)
 

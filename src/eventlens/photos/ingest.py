@@ -23,6 +23,7 @@ from eventlens.events.rules import EventArchived, require_open
 from eventlens.models import Event, PhotoSource, User
 from eventlens.photos import service
 from eventlens.photos.errors import IngestError
+from eventlens.photos.filenames import clean_name
 from eventlens.photos.multipart import MalformedUpload, ReceivedFile, receive_multipart
 from eventlens.photos.schemas import FileError, UploadItem, UploadResult
 from eventlens.storage.base import ObjectStore
@@ -134,7 +135,7 @@ async def _store(inbox: Inbox, sender: Sender, f: ReceivedFile, album: str | Non
     except (IngestError, EventArchived) as exc:
         return _refused(f.filename, exc)
     return UploadItem(
-        filename=f.filename,
+        filename=stored.filename,
         id=stored.photo_id,
         status=stored.status,
         duplicate_of=stored.photo_id if stored.duplicate else None,
@@ -143,4 +144,4 @@ async def _store(inbox: Inbox, sender: Sender, f: ReceivedFile, album: str | Non
 
 def _refused(filename: str, exc: IngestError | ApiError) -> UploadItem:
     error = FileError(code=exc.code, message=exc.message, status=exc.status, details=exc.details)
-    return UploadItem(filename=filename, error=error)
+    return UploadItem(filename=clean_name(filename, "unnamed"), error=error)

@@ -15,6 +15,7 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from eventlens.photos.errors import IngestError, TooLarge
+from eventlens.photos.filenames import name_from_form
 from eventlens.photos.spool import Spooled, SpoolWriter
 
 
@@ -26,7 +27,7 @@ class MalformedUpload(Exception):
 class ReceivedFile:
     """One file part: spooled to disk, or refused with the reason."""
 
-    filename: str
+    filename: str  # as the client sent it, decoded; ``filenames.clean_name`` makes the stored name
     spooled: Spooled | None = None
     error: IngestError | None = None
 
@@ -66,18 +67,16 @@ class _Receiver:
 
     def on_header_end(self) -> None:
         assert self.part is not None
-        self.part.headers[self._hname.decode("latin-1").lower()] = self._hvalue.decode("utf-8", "replace")
+        self.part.headers[self._hname.decode("latin-1").lower()] = _header_text(bytes(self._hvalue))
         self._hname.clear()
         self._hvalue.clear()
 
     def on_headers_finished(self) -> None:
         part = self.part
         assert part is not None
-        _disposition, params = parse_options_header(part.headers.get("content-disposition", ""))
-        part.name = params.get(b"name", b"").decode("utf-8", "replace")
-        raw_filename = params.get(b"filename")
-        if raw_filename is not None:
-            part.filename = _clean_filename(raw_filename.decode("utf-8", "replace"))
+        params = disposition_params(part.headers.get("content-disposition", ""))
+        part.name = params.get("name", "")
+        part.filename = name_from_form(params.get("filename"), params.get("filename*"))
         if part.name == self.file_field and part.filename is not None:
             if len(self.files) >= self.max_files:
                 raise MalformedUpload(f"At most {self.max_files} files per request.")
@@ -99,7 +98,7 @@ class _Receiver:
         part = self.part
         assert part is not None
         if part.writer is not None:
-            result = ReceivedFile(filename=part.filename or "upload")
+            result = ReceivedFile(filename=part.filename or "")
             if part.error is not None:
                 result.error = part.error
             else:
@@ -122,10 +121,64 @@ class _Receiver:
                 f.spooled.discard()
 
 
-def _clean_filename(name: str) -> str:
-    # Browsers send a base name, but some clients send paths; keep only the last component.
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
-    return base[:255] or "upload"
+def _header_text(raw: bytes) -> str:
+    # RFC 7578: names are sent as raw UTF-8 (every browser, curl, httpx). A client that sends Latin-1
+    # (old Windows tools) still gets its accents rather than replacement characters.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def disposition_params(value: str) -> dict[str, str]:
+    """The parameters of a part's ``Content-Disposition`` (``form-data; name="files"; filename="a.jpg"``),
+    keys lower-case, quoted strings unquoted.
+
+    Not python-multipart's ``parse_options_header``: it re-encodes the value as Latin-1 and fails on
+    any other name (``фото.jpg`` made the whole request a 400), and drops ``filename*``.
+    """
+    params: dict[str, str] = {}
+    i, n = value.find(";"), len(value)
+    if i < 0:
+        return params
+    while i < n:
+        while i < n and value[i] in "; \t":
+            i += 1
+        eq = value.find("=", i)
+        semi = value.find(";", i)
+        if eq < 0 or (0 <= semi < eq):
+            i = n if semi < 0 else semi  # a parameter without a value: skip it
+            continue
+        key = value[i:eq].strip().lower()
+        i = eq + 1
+        while i < n and value[i] in " \t":
+            i += 1
+        if i < n and value[i] == '"':
+            text, i = _quoted(value, i + 1)
+        else:
+            end = value.find(";", i)
+            end = n if end < 0 else end
+            text, i = value[i:end].strip(), end
+        params.setdefault(key, text)
+    return params
+
+
+def _quoted(value: str, i: int) -> tuple[str, int]:
+    """A quoted string from just after its opening quote; returns the text and the index after it."""
+    out: list[str] = []
+    n = len(value)
+    while i < n:
+        c = value[i]
+        if c == "\\" and i + 1 < n and value[i + 1] in '"\\':
+            # Only these two are escapes: browsers send a name's other backslashes as they are.
+            out.append(value[i + 1])
+            i += 2
+        elif c == '"':
+            return "".join(out), i + 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out), n  # no closing quote: take the rest
 
 
 @dataclass

@@ -24,6 +24,7 @@ from eventlens.jobs.after_commit import enqueue_after_commit
 from eventlens.models import Event, Photo, PhotoSource, PhotoStatus, User
 from eventlens.photos import imaging, keys
 from eventlens.photos.errors import IngestError
+from eventlens.photos.filenames import clean_name
 from eventlens.photos.repository import PhotoRepository
 from eventlens.storage.base import ObjectStore
 
@@ -34,11 +35,12 @@ PROCESS_JOB = "photos.process"
 
 @dataclass
 class Stored:
-    """The outcome of one file: a new photo, or the photo it duplicates."""
+    """The outcome of one file: a new photo, or the photo it duplicates; ``filename`` as stored."""
 
     photo_id: uuid.UUID
     status: PhotoStatus
     duplicate: bool
+    filename: str
 
 
 def ingest_file(
@@ -57,6 +59,9 @@ def ingest_file(
 ) -> Stored:
     """Validate the spooled file at ``path`` and store it as a photo of the event (its own transaction).
 
+    ``filename`` is what the client sent; the photo keeps it cleaned (``filenames.clean_name``), or its
+    id when nothing of it is left.
+
     Raises an IngestError subclass (with HTTP status and code) when the file is refused, or EventArchived
     when the event was archived meanwhile; in either case nothing is left behind in the database or the
     object store.
@@ -64,9 +69,12 @@ def ingest_file(
     with session_scope(sessions) as db:
         existing = PhotoRepository(db).by_sha256(event_id, sha256)
         if existing is not None:
-            return Stored(existing.id, existing.status, duplicate=True)
+            return Stored(
+                existing.id, existing.status, True, clean_name(filename, existing.original_filename)
+            )
     info = imaging.inspect(path, max_pixels)  # raises UnsupportedType / TooManyPixels / CorruptImage
     photo_id = uuid.uuid4()
+    name = clean_name(filename, f"{photo_id}.{info.kind.ext}")
     key = keys.original_key(event_id, photo_id, info.kind.ext)
     storage.put_file(key, path, content_type=info.kind.mime)
     try:
@@ -80,7 +88,7 @@ def ingest_file(
                 event_id=event_id,
                 uploader_id=uploader.id if uploader else None,
                 source=source,
-                original_filename=filename[:500],
+                original_filename=name,
                 album=album,
                 object_key=key,
                 sha256=sha256,
@@ -101,12 +109,12 @@ def ingest_file(
             existing = PhotoRepository(db).by_sha256(event_id, sha256)
         if existing is None:
             raise
-        return Stored(existing.id, existing.status, duplicate=True)
+        return Stored(existing.id, existing.status, True, name)
     except BaseException:
         storage.delete(key)
         raise
     log.info("photo.stored id=%s event=%s size=%d source=%s", photo_id, event_id, size, source.value)
-    return Stored(photo_id, PhotoStatus.uploaded, duplicate=False)
+    return Stored(photo_id, PhotoStatus.uploaded, False, name)
 
 
 def get_photo_for(db: Session, user: User, photo_id: uuid.UUID) -> Photo:

@@ -7,6 +7,7 @@ It talks only HTTP (so it works against a remote server with an API token): file
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from eventlens.photos.errors import UnsupportedType
+from eventlens.photos.filenames import clean_name
 from eventlens.photos.imaging import sniff_bytes
 
 RETRYABLE_STATUS = {429, 500, 502, 503, 504}
@@ -126,9 +128,7 @@ class UploadClient:
     def upload(self, event_id: str, photo: LocalPhoto) -> Outcome:
         def send() -> httpx.Response:
             with photo.path.open("rb") as fh:
-                return self.http.post(
-                    f"/api/events/{event_id}/photos", files={"files": (photo.path.name, fh)}
-                )
+                return self.http.post(f"/api/events/{event_id}/photos", files={"files": (_name(photo), fh)})
 
         try:
             r = self._with_retries(send)
@@ -200,3 +200,10 @@ def upload_all(
             report.outcomes.append(outcome)
             on_done(outcome)
     return report
+
+
+def _name(photo: LocalPhoto) -> str:
+    # A name that is not valid UTF-8 on disk (copied from an old camera card) would make httpx fail to
+    # encode the request: its odd bytes become U+FFFD instead. Cleaned here as the server would clean it.
+    raw = os.fsencode(photo.path.name).decode("utf-8", "replace")
+    return clean_name(raw, f"photo{photo.path.suffix.lower()}")

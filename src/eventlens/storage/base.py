@@ -94,8 +94,11 @@ class ObjectStore(Protocol):
         that began before ``before``; return how many."""
         ...
 
-    def signed_url(self, key: str, filename: str | None = None) -> str | None:
-        """A time-limited download URL where the backend has one; None for the local store."""
+    def signed_url(self, key: str, disposition: str | None = None) -> str | None:
+        """A time-limited download URL where the backend has one; None for the local store.
+
+        ``disposition`` is the ``Content-Disposition`` the download answers with (already safe ASCII:
+        ``photos.filenames.content_disposition`` makes it)."""
         ...
 
     def check(self) -> None:

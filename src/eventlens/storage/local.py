@@ -151,7 +151,7 @@ class LocalObjectStore:
         self._prune(base.parent)
         return len(keys)
 
-    def signed_url(self, key: str, filename: str | None = None) -> str | None:
+    def signed_url(self, key: str, disposition: str | None = None) -> str | None:
         return None
 
     def check(self) -> None:

@@ -209,12 +209,11 @@ class S3ObjectStore:
                 raise ObjectStoreError(f"S3 delete {first.get('Key')}: {first.get('Message')}")
         return len(keys)
 
-    def signed_url(self, key: str, filename: str | None = None) -> str | None:
+    def signed_url(self, key: str, disposition: str | None = None) -> str | None:
         validate_key(key)
         params: dict[str, str] = {"Bucket": self.bucket, "Key": key}
-        if filename:
-            safe = filename.replace('"', "").encode("ascii", "replace").decode()
-            params["ResponseContentDisposition"] = f'attachment; filename="{safe}"'
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
         return str(
             self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.signed_url_seconds)
         )

@@ -150,6 +150,14 @@ class GatewayHandler(TLS_FTPHandler):
         self._held_timer: Any = None
         super().__init__(conn, server, ioloop)
 
+    def decode(self, data: bytes) -> str:
+        # Modern clients send UTF-8 (FEAT announces it); an old camera may send Latin-1 names, which
+        # then keep their accents instead of becoming replacement characters.
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
     # --- commands refused, names refused, TLS required
 
     def pre_process_command(self, line: str, cmd: str, arg: str) -> None:

@@ -2,10 +2,12 @@
 
 Each finished file is hard-linked into ``spool/outbox`` with a JSON description beside it, then a pool
 of threads POSTs it to the internal upload route. The file leaves the outbox only once the API has
-answered: accepted (2xx), or refused for the file's own sake (4xx: logged, then discarded; a refused file
-is not sent again). When the API cannot be reached, fails (5xx) or rejects the gateway itself
-(401/403/429), the file stays and is retried with growing pauses; on start, whatever a previous run left
-in the outbox is queued again. A file is never dropped because the API was away.
+answered: accepted (2xx), or refused for the file's own sake (a 4xx about its content: logged, then
+discarded; a refused file is not sent again). When the API cannot be reached, fails (5xx), rejects the
+gateway itself (401/403/429) or cannot read the gateway's request (400, ``validation_error``: a fault of
+the gateway or the API, never of the photo), the file stays and is retried with growing pauses, with a
+warning in the log; on start, whatever a previous run left in the outbox is queued again. A file is never
+dropped because the API was away or could not read the request.
 """
 
 from __future__ import annotations
@@ -24,12 +26,17 @@ from pathlib import Path
 
 import httpx
 
+from eventlens.photos.filenames import clean_name
+
 log = logging.getLogger("eventlens.ftp.gateway")
 
 RETRY_FIRST = 0.5  # seconds before the first retry; doubles up to RETRY_MAX
 RETRY_MAX = 30.0
 # Answers that are about the gateway or the API, not the file: keep the file and try again later.
 RETRY_STATUSES = frozenset({401, 403, 408, 425, 429})
+# Refusals of the request rather than the photo (a multipart the API could not read, a missing header):
+# retrying them is cheap, and a fixed API or gateway then delivers the photo the camera was told is safe.
+RETRY_CODES = frozenset({"bad_upload", "validation_error"})
 
 
 @dataclass(frozen=True)
@@ -118,13 +125,16 @@ class Poster:
 
     def post(self, item: Item) -> Outcome:
         m = item.meta
-        mime = mimetypes.guess_type(m.filename)[0] or "application/octet-stream"
+        # Sent cleaned (the API's own rule), so the form encoding has no control character or
+        # separator left to escape and the name arrives as the camera gave it.
+        name = clean_name(m.filename, f"{item.id}.jpg")
+        mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
         headers = {"X-EventLens-FTP-Credential": m.credential_id, "X-Forwarded-For": m.client_ip}
         try:
             with item.data.open("rb") as f:
                 r = self._client().post(
                     f"/api/internal/ftp/events/{m.event_id}/photos",
-                    files={"files": (m.filename, f, mime)},
+                    files={"files": (name, f, mime)},
                     data={"album": m.album} if m.album else None,
                     headers=headers,
                 )
@@ -139,8 +149,10 @@ class Poster:
                 "ftp.handoff_unauthorized: the API refused the gateway's service token; give both the same "
                 "EVENTLENS_FTP_SERVICE_TOKEN (or the same EVENTLENS_SECRET_KEY)"
             )
-        if r.status_code >= 500 or r.status_code in RETRY_STATUSES:
+        if r.status_code >= 500 or r.status_code in RETRY_STATUSES or r.status_code == 400:
             raise Retry(f"API answered {r.status_code} {code}: {message}")
+        if code in RETRY_CODES:
+            raise Retry(f"API could not read the hand-off ({r.status_code} {code}: {message}); kept")
         log.warning(
             "ftp.handoff_refused file=%r event=%s user=%s ip=%s status=%s code=%s message=%s",
             m.filename,
