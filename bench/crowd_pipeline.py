@@ -77,7 +77,7 @@ def ingest_and_process(
             filename=path.name,
             source=PhotoSource.cli,
             uploader=user,
-            max_pixels=ctx.settings.max_pixels,
+            max_pixels=ctx.site.max_pixels,
         )
     t1 = time.perf_counter()
     processing.process(ctx, stored.photo_id)

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from eventlens import api_docs, health, metrics, security
 from eventlens.auth import endpoints as auth_endpoints
 from eventlens.config import Settings
-from eventlens.context import AppContext
+from eventlens.context import AppContext, SiteConfig
 from eventlens.cpu import CpuPool, default_threads
 from eventlens.db import make_engine, make_session_factory
 from eventlens.errors import install_error_handlers
@@ -64,6 +64,34 @@ def _image_origins(settings: Settings) -> list[str]:
     return [origin] if origin else ["https://*.amazonaws.com"]
 
 
+def site_config(settings: Settings) -> SiteConfig:
+    """The plain values requests and jobs need, read from the settings here and nowhere else."""
+    from eventlens.ftp import derived
+    from eventlens.ftp.gateway.tls import CERT_NAME
+
+    return SiteConfig(
+        base_url=settings.base_url,
+        secret=settings.secret,
+        data_dir=settings.data_dir,
+        signup_open=settings.signup_open,
+        session_days=settings.session_days,
+        cookie_secure=settings.cookie_secure,
+        login_rate_limit=settings.login_rate_limit,
+        search_rate_limit=settings.search_rate_limit,
+        search_rate_limit_event=settings.search_rate_limit_event,
+        ftp_login_rate_limit=settings.ftp_login_rate_limit,
+        max_upload_mb=settings.max_upload_mb,
+        max_pixels=settings.max_pixels,
+        job_lease_seconds=settings.job_lease_seconds,
+        ftp_public_host=derived.public_host(settings),
+        ftp_port=settings.ftp_port,
+        ftp_implicit_port=settings.ftp_implicit_port,
+        ftp_allow_plain=settings.ftp_allow_plain,
+        ftp_cert_path=settings.ftp_cert_file or settings.data_dir / "ftp" / CERT_NAME,
+        ftp_service_token=derived.service_token(settings),
+    )
+
+
 def build_context(settings: Settings) -> AppContext:
     """Everything long-lived, built once per process (web app, worker, or both in ``serve``)."""
     import eventlens.jobs.catalog  # noqa: F401  (declares every job before the queue binds them)
@@ -81,7 +109,7 @@ def build_context(settings: Settings) -> AppContext:
     queue = JobQueue(huey, context_provider=lambda: holder[0])
     after_commit.install(sessions, queue)
     ctx = AppContext(
-        settings=settings,
+        site=site_config(settings),
         engine=engine,
         sessions=sessions,
         read_sessions=make_session_factory(engine, read_only=True),
@@ -108,7 +136,7 @@ def create_app(
     ``warm_up``: load the face engine at startup, in the background, so the first guest's search does
     not wait for the models.
     """
-    settings = settings or (ctx.settings if ctx else Settings())
+    settings = settings or Settings()
     configure_logging(settings.log_level)
     ctx = ctx or build_context(settings)
 

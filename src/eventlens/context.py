@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from eventlens.config import Settings
 from eventlens.cpu import CpuPool
 from eventlens.faces.engine.base import FaceEngine
 from eventlens.faces.service import FaceSearch
@@ -19,9 +19,37 @@ from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
 
 
+@dataclass(frozen=True)
+class SiteConfig:
+    """What requests and jobs need to know of this install, as plain values.
+
+    The wiring (``app.site_config``) reads them from the settings once; nothing else reads the settings.
+    """
+
+    base_url: str
+    secret: str
+    data_dir: Path
+    signup_open: bool
+    session_days: int
+    cookie_secure: bool
+    login_rate_limit: str
+    search_rate_limit: str
+    search_rate_limit_event: str
+    ftp_login_rate_limit: str
+    max_upload_mb: int
+    max_pixels: int
+    job_lease_seconds: int
+    ftp_public_host: str  # what photographers type into their cameras
+    ftp_port: int
+    ftp_implicit_port: int | None
+    ftp_allow_plain: bool
+    ftp_cert_path: Path  # to show the certificate's fingerprint when this machine can read it
+    ftp_service_token: str  # the gateway's credential for the internal routes
+
+
 @dataclass
 class AppContext:
-    settings: Settings
+    site: SiteConfig
     engine: Engine
     sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]  # lock-free reads (db.py: the SQLite rule)

@@ -214,7 +214,7 @@ def test_the_selfie_is_never_written_anywhere(
     since = time.time() - 1
     r = search(new_client(), gallery["event"]["slug"], selfie)
     assert r.status_code == 200 and r.json()["matches"]
-    roots = [Path(app.state.ctx.settings.data_dir), Path(tempfile.gettempdir())]
+    roots = [Path(app.state.ctx.site.data_dir), Path(tempfile.gettempdir())]
     assert _files_containing(roots, marker, since) == []
     assert marker.decode() not in caplog.text
     with app.state.ctx.sessions() as db:

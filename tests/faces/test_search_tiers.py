@@ -133,7 +133,7 @@ def test_several_selfies_are_not_written_anywhere(
     since = time.time() - 1
     r = search(new_client(), banded["slug"], *selfies)
     assert r.status_code == 200 and r.json()["matches"]
-    roots = [Path(app.state.ctx.settings.data_dir), Path(tempfile.gettempdir())]
+    roots = [Path(app.state.ctx.site.data_dir), Path(tempfile.gettempdir())]
     for marker in markers:
         assert _files_containing(roots, marker, since) == []
         assert marker.decode() not in caplog.text

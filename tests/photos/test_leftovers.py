@@ -32,7 +32,7 @@ def test_old_leftovers_go_and_live_photos_stay(client: TestClient, app: Any, dat
     stored = upload(client, event["id"], ("a.jpg", photo)).json()["items"][0]
     run_jobs(app)
 
-    data = ctx.settings.data_dir
+    data = ctx.site.data_dir
     spool = data / "spool" / "uploads"
     spool.mkdir(parents=True, exist_ok=True)
     old_part, new_part = spool / "upload-old.part", spool / "upload-new.part"
@@ -66,7 +66,7 @@ def test_old_leftovers_go_and_live_photos_stay(client: TestClient, app: Any, dat
 
 def test_the_hourly_job_keeps_what_is_recent(client: TestClient, app: Any) -> None:
     ctx = app.state.ctx
-    spool = ctx.settings.data_dir / "spool" / "uploads"
+    spool = ctx.site.data_dir / "spool" / "uploads"
     spool.mkdir(parents=True, exist_ok=True)
     (spool / "upload-now.part").write_bytes(b"arriving")
     recent = keys.original_key(uuid.uuid4(), uuid.uuid4(), "jpg")

@@ -49,7 +49,7 @@ def test_a_lost_upload_and_an_expired_lease_are_queued_again(
     ctx = app.state.ctx
     assert processing.sweep(ctx) == 0  # too recent to call lost: a worker may be about to claim them
 
-    long_ago = utcnow() - timedelta(seconds=ctx.settings.job_lease_seconds + 5)
+    long_ago = utcnow() - timedelta(seconds=ctx.site.job_lease_seconds + 5)
     _age(app, lost, updated_at=long_ago)
     _age(app, crashed, status=PhotoStatus.processing, lease_token="dead-worker", lease_until=long_ago)
     assert processing.sweep(ctx) == 2

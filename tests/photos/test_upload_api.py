@@ -95,7 +95,7 @@ def test_refused_files_get_their_status_and_leave_nothing(
     assert err["details"]["items"][0]["error"]["code"] == code
     assert _objects(app, event["id"]) == []
     assert _photo_rows(app) == 0
-    spool = Path(app.state.ctx.settings.data_dir) / "spool" / "uploads"
+    spool = Path(app.state.ctx.site.data_dir) / "spool" / "uploads"
     assert not spool.exists() or list(spool.iterdir()) == []
 
 

@@ -6,14 +6,14 @@ from fastapi import Request, Response
 
 from eventlens.auth import service
 from eventlens.auth.dependencies import CSRF_HEADER, SESSION_COOKIE
-from eventlens.config import Settings
+from eventlens.context import SiteConfig
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def set_session_cookie(response: Response, settings: Settings, new: service.NewSession) -> None:
+def set_session_cookie(response: Response, settings: SiteConfig, new: service.NewSession) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         new.cookie_value,
@@ -26,7 +26,7 @@ def set_session_cookie(response: Response, settings: Settings, new: service.NewS
     response.headers[CSRF_HEADER] = new.session.csrf_token
 
 
-def clear_session_cookie(response: Response, settings: Settings) -> None:
+def clear_session_cookie(response: Response, settings: SiteConfig) -> None:
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, secure=settings.cookie_secure, samesite="lax"
     )

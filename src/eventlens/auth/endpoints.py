@@ -36,17 +36,17 @@ def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, 
     user = service.signup(
         db,
         ctx.limiter,
-        ctx.settings.login_rate_limit,
+        ctx.site.login_rate_limit,
         email=body.email,
         password=body.password,
         name=body.name,
-        signup_open=ctx.settings.signup_open,
+        signup_open=ctx.site.signup_open,
         client_ip=client_ip(request),
     )
     new = service.start_session(
-        db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
+        db, user, days=ctx.site.session_days, user_agent=request.headers.get("user-agent")
     )
-    set_session_cookie(response, ctx.settings, new)
+    set_session_cookie(response, ctx.site, new)
     return UserRead.model_validate(user)
 
 
@@ -63,7 +63,7 @@ async def login(
         service.authenticate,
         read_db,
         ctx.limiter,
-        ctx.settings.login_rate_limit,
+        ctx.site.login_rate_limit,
         email=body.email,
         password=body.password,
         client_ip=client_ip(request),
@@ -73,10 +73,10 @@ async def login(
         service.start_session,
         db,
         user,
-        days=ctx.settings.session_days,
+        days=ctx.site.session_days,
         user_agent=request.headers.get("user-agent"),
     )
-    set_session_cookie(response, ctx.settings, new)
+    set_session_cookie(response, ctx.site, new)
     return UserRead.model_validate(user)
 
 
@@ -87,7 +87,7 @@ def logout(request: Request, principal: OptionalPrincipal, ctx: Ctx, db: DbSessi
         require_principal(request, principal)  # the CSRF check
         service.end_session(db, principal.session.id)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    clear_session_cookie(response, ctx.settings)
+    clear_session_cookie(response, ctx.site)
     return response
 
 
@@ -102,7 +102,7 @@ def change_password(body: PasswordChange, principal: CurrentPrincipal, db: DbSes
     service.change_password(
         db,
         ctx.limiter,
-        ctx.settings.login_rate_limit,
+        ctx.site.login_rate_limit,
         principal.user,
         current=body.current_password,
         new=body.new_password,

@@ -84,7 +84,7 @@ def _store(ctx: AppContext, event_id: uuid.UUID, user: User, path: Path) -> uuid
     from eventlens.photos.service import ingest_file
     from eventlens.photos.spool import spool_stream
 
-    spool = ctx.settings.data_dir / "spool"
+    spool = ctx.site.data_dir / "spool"
     spool.mkdir(exist_ok=True)
     with path.open("rb") as fh, spool_stream(fh, spool, 200 * 1024 * 1024) as spooled:
         try:
@@ -98,7 +98,7 @@ def _store(ctx: AppContext, event_id: uuid.UUID, user: User, path: Path) -> uuid
                 filename=path.name,
                 source=PhotoSource.cli,
                 uploader=user,
-                max_pixels=ctx.settings.max_pixels,
+                max_pixels=ctx.site.max_pixels,
             )
         except IngestError:
             return None

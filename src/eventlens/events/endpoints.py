@@ -28,7 +28,7 @@ def list_events(
 ) -> EventList:
     """Your events, newest first (admins may ask for everyone's with `all=true`)."""
     items, next_cursor = service.list_events(
-        db, user, base_url=ctx.settings.base_url, limit=limit, cursor=cursor, everyone=all
+        db, user, base_url=ctx.site.base_url, limit=limit, cursor=cursor, everyone=all
     )
     return EventList(items=items, next_cursor=next_cursor)
 
@@ -36,19 +36,19 @@ def list_events(
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EventRead)
 def create_event(body: EventCreate, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
     event = service.create_event(db, user, body)
-    return service.read_event(db, event, ctx.settings.base_url)
+    return service.read_event(db, event, ctx.site.base_url)
 
 
 @router.get("/{event_id}", response_model=EventRead)
 def read_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> EventRead:
     """The event with its counts: photos by status, faces, guest searches and downloads."""
-    return service.read_event(db, event, ctx.settings.base_url)
+    return service.read_event(db, event, ctx.site.base_url)
 
 
 @router.patch("/{event_id}", response_model=EventRead)
 def update_event(event: OwnedEvent, body: EventUpdate, db: DbSession, ctx: Ctx) -> EventRead:
     """Change only the fields sent; `"access_code": null` removes the access code."""
-    return service.read_event(db, service.update_event(db, event, body), ctx.settings.base_url)
+    return service.read_event(db, service.update_event(db, event, body), ctx.site.base_url)
 
 
 @router.delete("/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -59,7 +59,7 @@ def delete_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> None:
 
 def _status_route(action: str) -> None:
     def change(event: OwnedEvent, db: DbSession, ctx: Ctx) -> EventRead:
-        return service.read_event(db, service.change_status(db, event, action), ctx.settings.base_url)
+        return service.read_event(db, service.change_status(db, event, action), ctx.site.base_url)
 
     change.__name__ = f"{action}_event"
     change.__doc__ = f"{action.capitalize()} the event."
@@ -78,7 +78,7 @@ def _qr_headers(slug: str, ext: str, download: bool) -> dict[str, str]:
 def event_qr_svg(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (SVG)."""
     return Response(
-        qr_svg(guest_url(ctx.settings.base_url, event.slug)),
+        qr_svg(guest_url(ctx.site.base_url, event.slug)),
         media_type="image/svg+xml",
         headers=_qr_headers(event.slug, "svg", download),
     )
@@ -88,7 +88,7 @@ def event_qr_svg(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Respons
 def event_qr_png(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (PNG, for print)."""
     return Response(
-        qr_png(guest_url(ctx.settings.base_url, event.slug)),
+        qr_png(guest_url(ctx.site.base_url, event.slug)),
         media_type="image/png",
         headers=_qr_headers(event.slug, "png", download),
     )

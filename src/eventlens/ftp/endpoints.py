@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/events/{event_id}/ftp-credentials", tags=["ftp"]
 def list_credentials(event: OwnedEvent, db: DbSession, ctx: Ctx) -> CredentialList:
     """The event's FTP logins that are not revoked (expired ones say so); never their passwords."""
     rows = service.list_credentials(db, event)
-    return CredentialList(items=[service.to_read(r, ctx.settings) for r in rows])
+    return CredentialList(items=[service.to_read(r, ctx.site) for r in rows])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=CredentialCreated)
@@ -28,7 +28,7 @@ def create_credential(
 ) -> CredentialCreated:
     """A new FTPS login for a camera. The password is in this answer only: write it down."""
     new = service.create_credential(db, event, user, body or CredentialCreate())
-    return service.to_created(new, ctx.settings)
+    return service.to_created(new, ctx.site)
 
 
 @router.delete("/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)

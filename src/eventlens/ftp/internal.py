@@ -31,9 +31,7 @@ CREDENTIAL_HEADER = "X-EventLens-FTP-Credential"
 
 def require_gateway(request: Request, ctx: Ctx) -> None:
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not derived.same_secret(
-        value.strip(), derived.service_token(ctx.settings)
-    ):
+    if scheme.lower() != "bearer" or not derived.same_secret(value.strip(), ctx.site.ftp_service_token):
         raise ApiError(
             401,
             "gateway_unauthorized",
@@ -54,7 +52,7 @@ def gateway_login(body: GatewayLogin, db: DbSession, ctx: Ctx) -> GatewayLoginRe
     row, event = service.gateway_login(
         db,
         ctx.limiter,
-        ctx.settings.ftp_login_rate_limit,
+        ctx.site.ftp_login_rate_limit,
         username=body.username,
         password=body.password,
         client_ip=body.client_ip,

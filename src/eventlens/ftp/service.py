@@ -12,13 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from eventlens.auth import passwords
-from eventlens.config import Settings
+from eventlens.context import SiteConfig
 from eventlens.db import utcnow
 from eventlens.errors import ApiError, Invalid, NotFound
 from eventlens.events import slugs
 from eventlens.events.repository import EventRepository
 from eventlens.events.rules import EventArchived, require_open, takes_photos
-from eventlens.ftp import derived
 from eventlens.ftp.repository import FtpCredentialRepository
 from eventlens.ftp.schemas import CredentialCreate, CredentialCreated, CredentialRead
 from eventlens.models import Event, FtpCredential, User
@@ -106,7 +105,7 @@ def revoke_credential(db: Session, event: Event, credential_id: uuid.UUID) -> No
     log.info("ftp.credential_revoked id=%s event=%s user=%s", row.id, event.id, row.username)
 
 
-def to_read(row: FtpCredential, settings: Settings, now: datetime | None = None) -> CredentialRead:
+def to_read(row: FtpCredential, site: SiteConfig, now: datetime | None = None) -> CredentialRead:
     now = now or utcnow()
     expired = row.expires_at is not None and row.expires_at <= now
     return CredentialRead(
@@ -114,9 +113,9 @@ def to_read(row: FtpCredential, settings: Settings, now: datetime | None = None)
         event_id=row.event_id,
         label=row.label,
         username=row.username,
-        host=derived.public_host(settings),
-        port=settings.ftp_port,
-        implicit_port=settings.ftp_implicit_port,
+        host=site.ftp_public_host,
+        port=site.ftp_port,
+        implicit_port=site.ftp_implicit_port,
         created_at=row.created_at,
         expires_at=row.expires_at,
         last_login_at=row.last_login_at,
@@ -124,8 +123,8 @@ def to_read(row: FtpCredential, settings: Settings, now: datetime | None = None)
     )
 
 
-def to_created(new: NewCredential, settings: Settings) -> CredentialCreated:
-    return CredentialCreated(**to_read(new.credential, settings).model_dump(), password=new.password)
+def to_created(new: NewCredential, site: SiteConfig) -> CredentialCreated:
+    return CredentialCreated(**to_read(new.credential, site).model_dump(), password=new.password)
 
 
 def upload_target(db: Session, event_id: uuid.UUID, credential_id: uuid.UUID) -> tuple[Event, User]:

@@ -11,7 +11,7 @@ from eventlens.guests.service import GuestLimits, GuestService
 
 
 def get_guests(ctx: Ctx) -> GuestService:
-    settings = ctx.settings
+    settings = ctx.site
     return GuestService(
         ctx.sessions,
         ctx.read_sessions,

@@ -41,7 +41,7 @@ class Inbox:
 
     @classmethod
     def of(cls, ctx: AppContext) -> Inbox:
-        s = ctx.settings
+        s = ctx.site
         return cls(
             ctx.sessions, ctx.storage, s.data_dir / "spool" / "uploads", s.max_upload_mb * 2**20, s.max_pixels
         )

@@ -38,7 +38,7 @@ class PermanentFailure(Exception):
 
 def process(ctx: AppContext, photo_id: uuid.UUID) -> None:
     token = uuid.uuid4().hex
-    lease = timedelta(seconds=ctx.settings.job_lease_seconds)
+    lease = timedelta(seconds=ctx.site.job_lease_seconds)
     with session_scope(ctx.sessions) as db:
         repo = PhotoRepository(db)
         if not repo.claim(photo_id, token, utcnow(), lease):
@@ -65,7 +65,7 @@ def process(ctx: AppContext, photo_id: uuid.UUID) -> None:
 
 
 def _work(ctx: AppContext, photo: Photo) -> list[Face]:
-    work_dir = ctx.settings.data_dir / "work"
+    work_dir = ctx.site.data_dir / "work"
     work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=work_dir, suffix=f".{photo.extension}") as tmp:
         try:
@@ -158,7 +158,7 @@ def sweep(ctx: AppContext) -> int:
     with session_scope(ctx.sessions) as db:
         # An upload whose job is neither queued nor started within a lease period was lost (the worker
         # died between taking the job and claiming the photo, or the queue was down at upload).
-        lease = timedelta(seconds=ctx.settings.job_lease_seconds)
+        lease = timedelta(seconds=ctx.site.job_lease_seconds)
         ids = PhotoRepository(db).stale(now, now - lease)
     if not ids:
         return 0

@@ -29,5 +29,5 @@ def sweep_leftovers(ctx: AppContext) -> None:
         with session_scope(ctx.read_sessions) as db:
             return PhotoRepository(db).existing_ids(list(ids))
 
-    removed = leftovers.sweep(ctx.storage, existing, data_dir=ctx.settings.data_dir, now=utcnow())
+    removed = leftovers.sweep(ctx.storage, existing, data_dir=ctx.site.data_dir, now=utcnow())
     metrics.LEFTOVERS.inc(removed.total)

@@ -41,10 +41,10 @@ def _landing(
         errors=errors or [],
         form=form or {},
         first_user=first,
-        signup_allowed=first or ctx.settings.signup_open,
+        signup_allowed=first or ctx.site.signup_open,
     )
     response.set_cookie(
-        ANON_CSRF_COOKIE, anon, httponly=True, secure=ctx.settings.cookie_secure, samesite="lax", path="/"
+        ANON_CSRF_COOKIE, anon, httponly=True, secure=ctx.site.cookie_secure, samesite="lax", path="/"
     )
     return response
 
@@ -61,10 +61,10 @@ def _sign_in_with(
         status, errors = form_problem(db, exc)
         return _landing(request, ctx, db, errors=errors, form=echo, status_code=status)
     new = service.start_session(
-        db, user, days=ctx.settings.session_days, user_agent=request.headers.get("user-agent")
+        db, user, days=ctx.site.session_days, user_agent=request.headers.get("user-agent")
     )
     response = redirect("/events")
-    set_session_cookie(response, ctx.settings, new)
+    set_session_cookie(response, ctx.site, new)
     return response
 
 
@@ -90,11 +90,11 @@ def signup_form(
         return service.signup(
             db,
             ctx.limiter,
-            ctx.settings.login_rate_limit,
+            ctx.site.login_rate_limit,
             email=body.email,
             password=body.password,
             name=body.name,
-            signup_open=ctx.settings.signup_open,
+            signup_open=ctx.site.signup_open,
             client_ip=client_ip(request),
         )
 
@@ -116,7 +116,7 @@ def login_form(
         user = service.authenticate(
             read_db,
             ctx.limiter,
-            ctx.settings.login_rate_limit,
+            ctx.site.login_rate_limit,
             email=body.email,
             password=body.password,
             client_ip=client_ip(request),
@@ -136,5 +136,5 @@ def logout_form(
             return redirect("/events")
         service.end_session(db, principal.session.id)
     response = redirect("/")
-    clear_session_cookie(response, ctx.settings)
+    clear_session_cookie(response, ctx.site)
     return response

@@ -39,7 +39,7 @@ def _events_page(
     status_code: int = 200,
 ) -> Response:
     events, _next = service.list_events(
-        db, principal.user, base_url=ctx.settings.base_url, limit=200, cursor=None
+        db, principal.user, base_url=ctx.site.base_url, limit=200, cursor=None
     )
     counts = {e.id: {"photos": e.counts.photos.total, "faces": e.counts.faces} for e in events}
     return render(

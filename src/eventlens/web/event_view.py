@@ -36,9 +36,9 @@ def event_page_response(
     errors: list[str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    read = service.read_event(db, event, ctx.settings.base_url)
+    read = service.read_event(db, event, ctx.site.base_url)
     photos, next_cursor = photo_page(db, event, limit=GRID_PAGE)
-    ftp = panel_context(request, db, ctx.settings, event)
+    ftp = panel_context(request, db, ctx.site, event)
     return render(
         request,
         "event.html",
@@ -46,7 +46,7 @@ def event_page_response(
         status_code=status_code,
         event=event,
         counts=read.counts.model_dump(),
-        guest_url=guest_url(ctx.settings.base_url, event.slug),
+        guest_url=guest_url(ctx.site.base_url, event.slug),
         photos=photos,
         next_cursor=next_cursor,
         ftp=ftp,

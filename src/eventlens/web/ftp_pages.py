@@ -44,7 +44,7 @@ def create_credential_form(
     except (ValueError, ValidationError):
         return again([t("ftp.error.form")])
     try:
-        created = service.to_created(service.create_credential(db, event, principal.user, data), ctx.settings)
+        created = service.to_created(service.create_credential(db, event, principal.user, data), ctx.site)
     except ApiError as exc:
         return again(form_problem(db, exc)[1])
     # Same session: the panel below lists the new login; it is committed before the page is sent.

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 
-from eventlens.config import Settings
-from eventlens.ftp import derived, service
-from eventlens.ftp.gateway.tls import CERT_NAME, fingerprint
+from eventlens.context import SiteConfig
+from eventlens.ftp import service
+from eventlens.ftp.gateway.tls import fingerprint
 from eventlens.models import Event
 
 if TYPE_CHECKING:  # pages pass the request's session on; they run no SQL
@@ -24,22 +24,22 @@ def _fingerprint(path: Path, mtime_ns: int) -> str:
     return fingerprint(path)
 
 
-def certificate_fingerprint(settings: Settings) -> str | None:
+def certificate_fingerprint(site: SiteConfig) -> str | None:
     """The gateway's certificate fingerprint when this machine can read it (same data dir)."""
-    path = settings.ftp_cert_file or settings.data_dir / "ftp" / CERT_NAME
+    path = site.ftp_cert_path
     try:
         return _fingerprint(path.resolve(), path.stat().st_mtime_ns)
     except (OSError, ValueError):
         return None
 
 
-def panel_context(request: Request, db: Session, settings: Settings, event: Event) -> dict[str, Any]:
+def panel_context(request: Request, db: Session, site: SiteConfig, event: Event) -> dict[str, Any]:
     return {
-        "host": derived.public_host(settings),
-        "port": settings.ftp_port,
-        "implicit_port": settings.ftp_implicit_port,
-        "plain_allowed": settings.ftp_allow_plain,
-        "fingerprint": certificate_fingerprint(settings),
-        "credentials": [service.to_read(r, settings) for r in service.list_credentials(db, event)],
+        "host": site.ftp_public_host,
+        "port": site.ftp_port,
+        "implicit_port": site.ftp_implicit_port,
+        "plain_allowed": site.ftp_allow_plain,
+        "fingerprint": certificate_fingerprint(site),
+        "credentials": [service.to_read(r, site) for r in service.list_credentials(db, event)],
         "new": getattr(request.state, NEW_CREDENTIAL, None),
     }

@@ -89,7 +89,7 @@ def change_password_form(
         service.change_password(
             db,
             ctx.limiter,
-            ctx.settings.login_rate_limit,
+            ctx.site.login_rate_limit,
             principal.user,
             current=body.current_password,
             new=body.new_password,
