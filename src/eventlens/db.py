@@ -2,6 +2,9 @@
 
 One session style: a service takes ``(db: Session, ...)`` and never commits; whoever opened the
 session (the request dependency ``DbSession``, a job, a CLI command, or ``session_scope``) commits it.
+A use case that must do slow work between two short units (a guest search: read, decode and infer,
+record; an upload: check, spool, store) takes session factories instead and opens each unit itself
+with ``session_scope``, so no transaction spans the slow part (``GuestService``, ``photos.ingest``).
 
 SQLite allows one writer at a time, and with WAL readers never wait for it. The rule that keeps every
 request fast follows from that:
