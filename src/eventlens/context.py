@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.cpu import CpuPool
+from eventlens.db import session_scope
 from eventlens.faces.engine.base import FaceEngine
 from eventlens.faces.service import FaceSearch
 from eventlens.jobs.queue import JobQueue
@@ -75,26 +76,15 @@ def get_db(request: Request) -> Iterator[Session]:
     GET and HEAD requests only read, so theirs takes no SQLite write lock and never waits for a writer.
     """
     ctx = get_ctx(request)
-    session = (ctx.read_sessions if request.method in _READ_METHODS else ctx.sessions)()
-    try:
+    with session_scope(ctx.read_sessions if request.method in _READ_METHODS else ctx.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def get_read_db(request: Request) -> Iterator[Session]:
     """A session that only reads (no SQLite write lock), for a step that must not hold one: reading an
     account before its password is checked with argon2, in a request that writes afterwards."""
-    session = get_ctx(request).read_sessions()
-    try:
+    with session_scope(get_ctx(request).read_sessions) as session:
         yield session
-    finally:
-        session.rollback()
-        session.close()
 
 
 Ctx = Annotated[AppContext, Depends(get_ctx)]
