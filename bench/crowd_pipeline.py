@@ -56,6 +56,11 @@ class StepTimer:
         return spent
 
 
+def _config(ctx: Any) -> Any:
+    """The install's plain settings: ``ctx.site`` since the settings refactor, ``ctx.settings`` before."""
+    return getattr(ctx, "site", None) or ctx.settings
+
+
 def ingest_and_process(
     ctx: Any, user: Any, event_id: uuid.UUID, path: Path, spool: Path
 ) -> tuple[uuid.UUID, float, float]:
@@ -77,7 +82,7 @@ def ingest_and_process(
             filename=path.name,
             source=PhotoSource.cli,
             uploader=user,
-            max_pixels=ctx.site.max_pixels,
+            max_pixels=_config(ctx).max_pixels,
         )
     t1 = time.perf_counter()
     processing.process(ctx, stored.photo_id)

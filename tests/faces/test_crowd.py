@@ -32,7 +32,7 @@ SMALL = [
     ("Naomi_Watts", 44),
     ("Hu_Jintao", 46),
 ]
-TINY = [("Bill_Gates", 16), ("Tom_Hanks", 20)]  # found or not, never searchable
+TINY = [("Bill_Gates", 14), ("Tom_Hanks", 17)]  # found or not, never searchable (cut-off: 20 px)
 BLURRED = ("Salma_Hayek", 64, 5.5)  # big enough, but blurred past recognition (sharpness ~4 < 6)
 
 
@@ -91,7 +91,7 @@ def test_crowd_events_find_and_index_small_faces_standard_events_do_not(
             for px, py in f["landmarks"]
         ), "landmarks are in the original's pixels, inside their face"
 
-    # Never searchable: the 16 and 20 px faces (if detected at all), the blurred one (found, but blurry).
+    # Never searchable: the 14 and 17 px faces (if detected at all), the blurred one (found, but blurry).
     for p in tiny:
         assert all(not f["searchable"] and f["skip_reason"] == "too_small" for f in _faces_at(crowd_faces, p))
     blurry = _faces_at(crowd_faces, blurred)

@@ -94,7 +94,7 @@ class YuNetSFaceEngine(FaceEngine):
     # Measured with bench/small_faces.py (README, "Face matching"): under 24 px wide the detector
     # finds about half the faces and recall at the threshold is 0.82 or less; under a crop sharpness
     # of 6 the same person's similarity sits below the threshold (recall 0.34 or less).
-    min_searchable_width = 24.0
+    min_searchable_width = 20.0
     min_sharpness = 6.0
 
     def __init__(self, model_dir: Path | None = None) -> None:
