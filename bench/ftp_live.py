@@ -172,7 +172,7 @@ def main() -> None:
         type=Path,
         default=DATASET,
         help="the face dataset (identities/, groups/); default ../shared/datasets/faces beside the repository."
-        " The repository's tests/data/faces holds only ~25 photos: use the full set here",
+        " The repository's tests/data/faces holds only the few photos the tests need",
     )
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--photos", type=int, default=50, help="per client")
