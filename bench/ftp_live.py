@@ -1,12 +1,12 @@
 """FTPS during a live event: several cameras upload at a steady pace while photos are processed.
 
-    python bench/ftp_live.py [--clients 8] [--photos 50] [--interval 1.0] [--megapixels 0]
+    python bench/ftp_live.py [--dataset DIR] [--clients 8] [--photos 50] [--interval 1.0] [--megapixels 0]
 
 Starts a real ``eventlens serve`` (web app, API, job threads and the FTPS gateway, embedded defaults)
 on free loopback ports in a temporary directory, makes an event and one FTP login per camera, then runs
 ``--clients`` FTPS clients (ftplib, explicit TLS, passive, private data channel), each in one long
-session uploading ``--photos`` real photos from ../shared/datasets/faces, one every ``--interval``
-seconds. A poller watches the event's photo list.
+session uploading ``--photos`` real photos from ../shared/datasets/faces (or ``--dataset DIR``), one
+every ``--interval`` seconds. A poller watches the event's photo list.
 
 Prints:
 1. sustained upload throughput: MB/s and photos/s from the first upload's start to the last's 226;
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ftplib
+import hashlib
 import os
 import shutil
 import socket
@@ -49,16 +50,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pick_photos(count: int, megapixels: float) -> list[Path]:
+def pick_photos(dataset: Path, count: int, megapixels: float) -> list[Path]:
     """``count`` distinct dataset photos (JPEG, PNG, WebP), upscaled to ``megapixels`` when asked."""
-    files = sorted(p for p in DATASET.glob("identities/*/*") if p.suffix.lower() in {".jpg", ".png", ".webp"})
-    files += sorted(p for p in DATASET.glob("groups/*") if p.suffix.lower() in {".jpg", ".png", ".webp"})
+    files = sorted(p for p in dataset.glob("identities/*/*") if p.suffix.lower() in {".jpg", ".png", ".webp"})
+    files += sorted(p for p in dataset.glob("groups/*") if p.suffix.lower() in {".jpg", ".png", ".webp"})
     if len(files) < count:
-        raise SystemExit(f"only {len(files)} photos in {DATASET}; ask for fewer")
+        raise SystemExit(f"only {len(files)} photos in {dataset}; ask for fewer")
     files = files[:count]
     if not megapixels:
         return files
-    out = BENCH_OUT / f"ftp-{megapixels:g}mp"
+    # the cache is per dataset: another --dataset must not reuse the first one's upscaled files
+    tag = hashlib.sha256(str(dataset.resolve()).encode()).hexdigest()[:8]
+    out = BENCH_OUT / f"ftp-{megapixels:g}mp-{tag}"
     out.mkdir(parents=True, exist_ok=True)
     made = []
     for i, src in enumerate(files):
@@ -164,6 +167,13 @@ def pct(values: list[float], q: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--dataset",
+        type=Path,
+        default=DATASET,
+        help="the face dataset (identities/, groups/); default ../shared/datasets/faces beside the repository."
+        " The repository's tests/data/faces holds only the few photos the tests need",
+    )
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--photos", type=int, default=50, help="per client")
     ap.add_argument("--interval", type=float, default=1.0, help="seconds between one client's uploads")
@@ -171,7 +181,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the server's temporary directory")
     args = ap.parse_args()
 
-    photos = pick_photos(args.clients * args.photos, args.megapixels)
+    photos = pick_photos(args.dataset, args.clients * args.photos, args.megapixels)
     workdir = Path(tempfile.mkdtemp(prefix="eventlens-ftp-bench-"))
     http_port, ftp_port = free_port(), free_port()
     base = f"http://127.0.0.1:{http_port}"

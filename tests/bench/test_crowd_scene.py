@@ -29,8 +29,10 @@ def scene(dataset: Path) -> tuple[np.ndarray, list[dict[str, object]], object]:
     cs = _scenes_module()
     engine = load_engine()
     rng = np.random.default_rng(3)
+    # Every person in tests/data/faces, two photos each: six of them have two usable photos (the dlib
+    # chips are all face, too tight to paste), one per width below.
     catalog = cs.build_catalog(
-        dataset, lambda im: [f.box for f in engine.detect_and_embed(im)], rng, people=6
+        dataset, lambda im: [f.box for f in engine.detect_and_embed(im)], rng, per_person=2
     )
     widths = [20.0, 30.0, 50.0, 80.0, 110.0, 140.0]
     canvas, truth, _bystanders = cs.compose(catalog, (900, 600), widths, cs.textures(dataset)[:2], rng)

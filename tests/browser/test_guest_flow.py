@@ -20,7 +20,7 @@ JOLIE = [
     "identities/Angelina_Jolie/2.jpg",
     "identities/Angelina_Jolie/3.jpg",
 ]
-OTHERS = ["identities/Tony_Blair/1.jpg", "identities/George_Clooney/1.jpg"]
+OTHERS = ["identities/Barack_Obama/1.jpg", "identities/George_Clooney/1.jpg"]
 SELFIE = "identities/Angelina_Jolie/6.jpg"
 
 
@@ -135,7 +135,7 @@ def test_no_face_and_nobody_found_get_clear_messages(
         assert not page.get_by_label("access code").is_visible()  # no code on this event
         page.set_input_files("#file-input", str(dataset / "nofaces/skimage_brick.png"))
         page.get_by_text("No face was found in that picture").wait_for()
-        page.set_input_files("#file-input", str(dataset / "identities/Vladimir_Putin/1.jpg"))
+        page.set_input_files("#file-input", str(dataset / "identities/Joe_Biden/1.jpg"))
         page.get_by_role("heading", name="No photos of you yet").wait_for()
         assert page.get_by_text("new photos keep arriving").is_visible()
         assert not page.get_by_role("button", name="Download all (ZIP)").is_visible()

@@ -84,7 +84,7 @@ def test_maybe_you_is_folded_not_me_sticks_to_the_tab_and_a_second_selfie_adds(
     assert stranger not in _shown_ids(page, "#maybe-grid li")
     assert stranger not in _shown_ids(page, "#zip-form input[name=photo_ids]"), "not in 'Download all'"
 
-    # A second photo of the same guest: both go in one search, her side-on photos become "yours".
+    # A second photo of the same guest: both go in one search, his "maybe" photos become "yours".
     page.get_by_role("button", name="Add another photo of yourself").click()
     assert _search_with(page, dataset / NEAR, caplog) == 2
     page.get_by_role("heading", name="You are in 4 photos").wait_for()

@@ -24,7 +24,7 @@ from tests.factories import assert_error, create_event, fetch, run_jobs, signup,
 
 JOLIE = [f"identities/Angelina_Jolie/{n}.jpg" for n in (1, 2, 3, 4, 5)]
 JOLIE_SELFIE = "identities/Angelina_Jolie/6.jpg"
-OTHERS = ["identities/Tony_Blair/1.jpg", "identities/George_Clooney/1.jpg", "identities/Vladimir_Putin/1.jpg"]
+OTHERS = ["identities/Barack_Obama/1.jpg", "identities/George_Clooney/1.jpg", "identities/Joe_Biden/1.jpg"]
 NO_FACE = "nofaces/skimage_brick.png"
 GROUP = "groups/fr_obama_and_biden.jpg"
 

@@ -15,7 +15,19 @@ from PIL import Image
 
 from tests.faces.test_guest_search import _files_containing
 from tests.factories import assert_error, create_event, run_jobs, signup, upload
-from tests.tiers import FAR, GALLERY, HIGH, LOOK_ALIKE, NEAR, NO_FACE, OTHERS, POSSIBLE, pin_thresholds
+from tests.tiers import (
+    FAR,
+    GALLERY,
+    HIGH,
+    LOOK_ALIKE,
+    MATCH_THRESHOLD,
+    NEAR,
+    NO_FACE,
+    OTHERS,
+    POSSIBLE,
+    POSSIBLE_THRESHOLD,
+    pin_thresholds,
+)
 
 
 def search(client: TestClient, slug: str, *selfies: bytes) -> Any:
@@ -57,8 +69,10 @@ def test_matches_carry_their_tier_high_first(banded: dict[str, Any], new_client:
     for tier in ("high", "possible"):
         sims = [m["similarity"] for m in matches if m["tier"] == tier]
         assert sims == sorted(sims, reverse=True)
-    assert all(m["similarity"] >= 0.48 for m in matches if m["tier"] == "high")
-    assert all(0.30 <= m["similarity"] < 0.48 for m in matches if m["tier"] == "possible")
+    assert all(m["similarity"] >= MATCH_THRESHOLD for m in matches if m["tier"] == "high")
+    assert all(
+        POSSIBLE_THRESHOLD <= m["similarity"] < MATCH_THRESHOLD for m in matches if m["tier"] == "possible"
+    )
     assert not set(tiers_of(matches)) & {ids[n] for n in OTHERS}
     assert r.json()["skipped_selfies"] == []
 
@@ -77,7 +91,7 @@ def test_a_second_selfie_only_adds_or_raises_matches(
     sims_before = {m["photo_id"]: m["similarity"] for m in one}
     assert all(m["similarity"] >= sims_before.get(m["photo_id"], 0) for m in both)
     ids = banded["ids"]
-    # the frontal selfie lifts her two side-on photos into "high"; the stranger stays a "maybe"
+    # the second selfie lifts his two "possible" photos into "high"; the stranger stays a "maybe"
     assert after == {**{ids[n]: "high" for n in [*HIGH, *POSSIBLE]}, ids[LOOK_ALIKE]: "possible"}
     three = search(guest, banded["slug"], far, near, far)
     assert three.status_code == 200 and tiers_of(three.json()["matches"]) == after

@@ -94,7 +94,7 @@ def test_eventlens_ftp_runs_the_gateway_alone(
     gateway = Process(["ftp"], env, tmp_path)
     try:
         wait_for("`eventlens ftp` to listen", lambda: gateway.alive() and _accepts(port), 30)
-        data = (dataset / "identities/Tony_Blair/1.jpg").read_bytes()
+        data = (dataset / "identities/Barack_Obama/1.jpg").read_bytes()
         fingerprint = _upload_and_fingerprint(port, camera, "from-ftp-command.jpg", data)
         wait_for("the photo to reach the API", lambda: len(photos(client, camera.event_id)) == 1, 20)
     finally:
@@ -119,7 +119,7 @@ def test_eventlens_serve_starts_the_gateway_too(
             lambda: server.alive() and _accepts(http) and _accepts(ftp_port),
             60,
         )
-        data = (dataset / "identities/Tony_Blair/2.jpg").read_bytes()
+        data = (dataset / "identities/Barack_Obama/2.jpg").read_bytes()
         _upload_and_fingerprint(ftp_port, camera, "from-serve.jpg", data)
 
         def indexed() -> bool:

@@ -18,7 +18,7 @@ from eventlens.ftp.gateway.server import Gateway
 from tests.factories import run_jobs
 from tests.ftp.harness import Camera, ftps, photos, spool_files, wait_for
 
-PORTRAIT = "identities/Tony_Blair/1.jpg"
+PORTRAIT = "identities/Barack_Obama/1.jpg"
 
 
 def sha256(data: bytes) -> str:
@@ -98,7 +98,7 @@ def test_resume_with_rest_and_with_appe(
 ) -> None:
     caplog.set_level(logging.INFO, logger="eventlens.ftp")
     first = (dataset / PORTRAIT).read_bytes()
-    second = (dataset / "identities/Angelina_Jolie/10.jpg").read_bytes()
+    second = (dataset / "identities/John_Savage/1.jpg").read_bytes()
     with ftps(gateway, cafile, camera) as ftp:
         ftp.voidcmd("TYPE I")
         # A transfer cut short, as the camera saw it; then the rest from where SIZE says it stopped.

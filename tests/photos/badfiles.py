@@ -31,16 +31,17 @@ from eventlens.photos.errors import (
 )
 from eventlens.photos.imaging import ImageKind
 
-# ../shared/datasets/faces relative to the repository, as DESIGN.md says (same as tests/conftest.py).
-FACES_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "faces"
+# The repository's own test photos (same folder as tests/conftest.py's ``dataset`` fixture).
+FACES_DIR = Path(__file__).resolve().parents[1] / "data" / "faces"
 
 # A visibly asymmetric portrait (face off-centre, background differs left/right), a big landscape JPEG,
-# a real RGBA PNG (with a Display P3 profile), a real WebP and a small (150 x 150) LFW crop.
+# a real RGBA PNG (with a Display P3 profile), a group photo to make a WebP from (the repository carries
+# no WebP photo) and a small (150 x 150) JPEG, one of dlib's face chips.
 PORTRAIT = "identities/Matt_Damon/4.jpg"
 LANDSCAPE = "identities/Angelina_Jolie/3.jpg"
 RGBA_PNG = "identities/Alex_Lacamoire/1.png"
-WEBP = "groups/ulfd_masked_img3.webp"
-SMALL_JPEG = "identities/Angelina_Jolie/10.jpg"
+WEBP_SOURCE = "groups/fr_obama_and_biden.jpg"
+SMALL_JPEG = "identities/John_Savage/1.jpg"
 GREY_PNG = "nofaces/skimage_brick.png"
 
 MAX_PIXELS = 120_000_000  # the default setting
@@ -68,7 +69,7 @@ def dataset_path(rel: str) -> Path:
     path = FACES_DIR / rel
     if not path.is_file():
         # Fail, never skip: a missing dataset must not turn the suite green.
-        raise FileNotFoundError(f"test photo {path} is missing (expected ../shared/datasets/faces)")
+        raise FileNotFoundError(f"test photo {path} is missing (see tests/data/faces/SOURCES.tsv)")
     return path
 
 
@@ -86,6 +87,11 @@ def encode(im: Image.Image, fmt: str, **params: object) -> bytes:
     buf = io.BytesIO()
     im.save(buf, format=fmt, **params)
     return buf.getvalue()
+
+
+def group_webp() -> bytes:
+    """A lossy 800 x 571 WebP of a real group photo, as a phone or web export would write it."""
+    return encode(dataset_rgb(WEBP_SOURCE, 800), "WEBP", quality=80)
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -331,10 +337,11 @@ def palette_png(d: Path) -> Sample:
 
 
 def webp(d: Path) -> Sample:
-    src = dataset_path(WEBP)
-    reference = dataset_rgb(WEBP)
+    data = group_webp()
+    with Image.open(io.BytesIO(data)) as im:
+        reference = im.convert("RGB")
     return Sample(
-        _write(d / "crowd.jpg", src.read_bytes()),
+        _write(d / "crowd.jpg", data),
         kind=ImageKind.WEBP,
         size=reference.size,
         reference=reference,

@@ -92,8 +92,8 @@ def test_the_event_page_uploads_photos_and_lists_them(client: TestClient, app: A
     url = f"/events/{event['id']}"
     token = form(parse(client.get(url).text), f"{url}/upload")["csrf_token"]
     files = [
-        ("files", ("a.jpg", (dataset / "identities/Tony_Blair/1.jpg").read_bytes(), "image/jpeg")),
-        ("files", ("b.jpg", (dataset / "identities/Tony_Blair/2.jpg").read_bytes(), "image/jpeg")),
+        ("files", ("a.jpg", (dataset / "identities/Barack_Obama/1.jpg").read_bytes(), "image/jpeg")),
+        ("files", ("b.jpg", (dataset / "identities/Barack_Obama/2.jpg").read_bytes(), "image/jpeg")),
         ("files", ("notes.jpg", b"not a photo at all", "image/jpeg")),
     ]
     r = client.post(f"{url}/upload", data={"csrf_token": token}, files=files)

@@ -16,7 +16,7 @@ from eventlens.web.rendering import STATIC_DIR
 from tests.factories import assert_error, create_event, fetch, run_jobs, signup, upload
 
 JOLIE = ["identities/Angelina_Jolie/1.jpg", "identities/Angelina_Jolie/2.jpg"]
-OTHER = "identities/Tony_Blair/1.jpg"
+OTHER = "identities/Barack_Obama/1.jpg"
 SELFIE = "identities/Angelina_Jolie/6.jpg"
 
 
