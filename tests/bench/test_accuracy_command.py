@@ -16,21 +16,19 @@ from typer.testing import CliRunner
 from eventlens.cli import app
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "eventlens"
-PEOPLE = {"Colin_Powell": 5, "Condoleezza_Rice": 3, "George_HW_Bush": 3}
+PEOPLE = {"Angelina_Jolie": 5, "Barack_Obama": 3, "Joe_Biden": 2}
 GROUP = "groups/voc_2007_007763.jpg"
 
 
 def tiny_dataset(source: Path, target: Path) -> Path:
-    """Three people, one annotated group photo, one photo without a face; Rice's last "photo" is a
-    cup of coffee, so there is always a missed photo for the contact sheet."""
+    """Three people, one annotated group photo, one photo without a face; Biden's last "photo" is a
+    brick wall, so there is always a missed photo for the contact sheet."""
     for person, count in PEOPLE.items():
         folder = target / "identities" / person
         folder.mkdir(parents=True)
         for n in range(1, count + 1):
             shutil.copy(source / "identities" / person / f"{n}.jpg", folder / f"{n}.jpg")
-    shutil.copy(
-        source / "nofaces" / "skimage_coffee.png", target / "identities" / "Condoleezza_Rice" / "4.png"
-    )
+    shutil.copy(source / "nofaces" / "skimage_brick.png", target / "identities" / "Joe_Biden" / "3.png")
     (target / "groups").mkdir()
     shutil.copy(source / GROUP, target / GROUP)
     (target / "nofaces").mkdir()
@@ -57,7 +55,7 @@ def test_accuracy_command_prints_every_measure_and_writes_a_report(
     out = result.output
     for heading in ("At the engine's thresholds", "Cross-validation", "Several selfies", "Per face width"):
         assert heading in out
-    assert "Look-alikes" in out and "George_HW_Bush" in out
+    assert "Look-alikes" in out and "Barack_Obama" in out
     assert "time per photo" in out and "search median" in out
     # Seven annotated faces of the group photo are counted in the detection column.
     assert sum(int(part.split("/")[1].rstrip(")")) for part in _detected(out)) == 7
@@ -71,11 +69,11 @@ def test_accuracy_command_prints_every_measure_and_writes_a_report(
     ns = {"h": "http://www.w3.org/1999/xhtml", "s": "http://www.w3.org/2000/svg"}
     assert len(root.findall(".//s:svg", ns)) == 2
     images = [img.get("src", "") for img in root.findall(".//h:img", ns)]
-    assert any(src for src in images), "the missed coffee photo must be on a contact sheet"
+    assert any(src for src in images), "the missed brick-wall photo must be on a contact sheet"
     for src in images:
         assert not src.startswith(("/", "http")) and (report / src).is_file()
     captions = " ".join("".join(f.itertext()) for f in root.findall(".//h:figcaption", ns))
-    assert "identities/Condoleezza_Rice/4.png: no face found" in captions
+    assert "identities/Joe_Biden/3.png: no face found" in captions
 
 
 def _detected(out: str) -> list[str]:

@@ -21,27 +21,28 @@ from tests.faces.crowd_scene import Placed, crowd
 from tests.factories import assert_error, create_event, run_jobs, signup, upload
 
 # Eight people at 40-46 px: processing's ~1600 px copy of a 4000 px frame shrinks them to 16-18 px,
-# under the detector's 20 px, so only the crowd pass can find them.
+# under the detector's 20 px, so only the crowd pass can find them. (person, pasted photo, selfie, width)
 SMALL = [
-    ("Tony_Blair", 40),
-    ("George_Clooney", 42),
-    ("Vladimir_Putin", 44),
-    ("Colin_Powell", 46),
-    ("Laura_Bush", 40),
-    ("Jackie_Chan", 42),
-    ("Naomi_Watts", 44),
-    ("Hu_Jintao", 46),
+    ("Barack_Obama", "1.jpg", "2.jpg", 40),
+    ("George_Clooney", "1.jpg", "3.jpg", 42),
+    ("Jack_Dorsey", "1.jpg", "2.jpg", 44),
+    ("Elon_Musk", "1.jpg", "3.jpg", 46),
+    ("Katy_Perry", "6.jpg", "8.jpg", 40),
+    ("Matt_Damon", "1.jpg", "4.jpg", 42),
+    ("Angelina_Jolie", "3.jpg", "2.jpg", 44),
+    ("Alex_Lacamoire", "2.jpg", "1.png", 46),
 ]
-TINY = [("Bill_Gates", 14), ("Tom_Hanks", 17)]  # found or not, never searchable (cut-off: 20 px)
-BLURRED = ("Salma_Hayek", 64, 5.5)  # big enough, but blurred past recognition (sharpness ~4 < 6)
+TINY = [("Jeff_Bezos", "2.jpg", 14), ("Marissa_Mayer", "1.jpg", 17)]  # found or not, never searchable
+BLURRED = ("Joe_Biden", "1.jpg", "2.jpg", 64, 5.5)  # big enough, but blurred past recognition (sharpness < 6)
 
 
 @pytest.fixture(scope="module")
 def scene(dataset: Path) -> tuple[bytes, list[Placed]]:
     engine = load_engine()
-    faces = [(f"identities/{p}/1.jpg", float(w), 0.0) for p, w in SMALL]
-    faces += [(f"identities/{p}/1.jpg", float(w), 0.0) for p, w in TINY]
-    faces.append((f"identities/{BLURRED[0]}/1.jpg", float(BLURRED[1]), BLURRED[2]))
+    faces = [(f"identities/{p}/{photo}", float(w), 0.0) for p, photo, _selfie, w in SMALL]
+    faces += [(f"identities/{p}/{photo}", float(w), 0.0) for p, photo, w in TINY]
+    person, photo, _selfie, width, blur = BLURRED
+    faces.append((f"identities/{person}/{photo}", float(width), blur))
     image, placed = crowd(engine, dataset, faces)
     buf = io.BytesIO()
     image.save(buf, format="JPEG", quality=92)
@@ -102,10 +103,11 @@ def test_crowd_events_find_and_index_small_faces_standard_events_do_not(
     # A guest finds themselves in the crowd event only; the blurred guest is not found at all.
     guest = new_client()
     person = found[0].person
-    selfie = (dataset / f"identities/{person}/2.jpg").read_bytes()
+    selfie_of = {p: selfie for p, _photo, selfie, _w in SMALL}
+    selfie = (dataset / f"identities/{person}/{selfie_of[person]}").read_bytes()
     assert crowd_photo in _search(guest, crowd_event["slug"], selfie)
     assert std_photo not in _search(guest, std_event["slug"], selfie)
-    blurred_selfie = (dataset / f"identities/{BLURRED[0]}/2.jpg").read_bytes()
+    blurred_selfie = (dataset / f"identities/{BLURRED[0]}/{BLURRED[2]}").read_bytes()
     assert crowd_photo not in _search(guest, crowd_event["slug"], blurred_selfie)
 
 
@@ -168,7 +170,7 @@ def test_face_detail_round_trips_through_the_api_and_reprocesses(
     signup(client)
     event = create_event(client)
     assert event["face_detail"] == "standard"
-    r = upload(client, event["id"], ("blair.jpg", (dataset / "identities/Tony_Blair/1.jpg").read_bytes()))
+    r = upload(client, event["id"], ("obama.jpg", (dataset / "identities/Barack_Obama/1.jpg").read_bytes()))
     photo_id = r.json()["items"][0]["id"]
     run_jobs(app)
     assert client.get(f"/api/photos/{photo_id}").json()["status"] == "indexed"
