@@ -96,6 +96,11 @@ class GatewayDTPHandler(TLS_DTPHandler):
             return
         super().push(data)
 
+    def secure_connection(self, ssl_context: Any) -> None:
+        # The data connection's own context (tls.make_context(data_channel=True)): no unread TLS 1.3
+        # tickets, so a client's close cannot reset away the end of its upload.
+        super().secure_connection(self.cmd_channel.data_ssl_context or ssl_context)
+
     def handle_read_event(self) -> None:
         # (DTPHandler binds handle_read_event to its own handle_read, so the check hooks in here.)
         super().handle_read_event()
@@ -134,6 +139,7 @@ class GatewayHandler(TLS_FTPHandler):
     """One control connection. ``runtime`` is set on a per-gateway subclass (see server.py)."""
 
     runtime: Runtime
+    data_ssl_context: Any = None  # TLS 1.2 for data connections (set by server.py; see tls.py)
     dtp_handler = GatewayDTPHandler
     abstracted_fs = SpoolFS
     tls_control_required = True

@@ -84,6 +84,7 @@ class Gateway:
                 "runtime": self.runtime,
                 "authorizer": self.runtime.authorizer,
                 "ssl_context": make_context(self.tls),
+                "data_ssl_context": make_context(self.tls, data_channel=True),
                 "passive_ports": passive,
                 "masquerade_address": settings.ftp_masquerade_address or None,
                 "auth_failed_timeout": auth_failed_delay,

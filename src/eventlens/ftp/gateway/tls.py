@@ -102,10 +102,19 @@ def ensure_certificate(
     return TlsFiles(cert, key, fingerprint(cert), generated=generated)
 
 
-def make_context(files: TlsFiles) -> SSL.Context:
-    """TLS 1.2 or newer, no compression (CRIME), the key checked against the certificate up front."""
+def make_context(files: TlsFiles, *, data_channel: bool = False) -> SSL.Context:
+    """TLS 1.2 or newer, no compression (CRIME), the key checked against the certificate up front.
+
+    ``data_channel``: TLS 1.2 only. Under TLS 1.3 the server sends session tickets after the handshake;
+    an uploading client never reads its data connection, and when it closes that connection with the
+    tickets still unread its kernel answers with a reset, which throws away the last part of the file
+    still waiting in our socket buffer (seen with lftp: a few-hundred-kB photo arrived cut short).
+    TLS 1.2 sends nothing after the handshake, so every byte the client sent is read.
+    """
     ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
     ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
+    if data_channel:
+        ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
     ctx.set_options(SSL.OP_NO_COMPRESSION)
     ctx.use_certificate_chain_file(str(files.cert))
     ctx.use_privatekey_file(str(files.key))
