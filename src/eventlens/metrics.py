@@ -20,6 +20,8 @@ LEFTOVERS = Counter(
     "eventlens_leftovers_removed",
     "Crash leftovers removed (spool parts, work files, temp and orphan objects)",
 )
+EVENTS_EXPIRED = Counter("eventlens_events_expired", "Events deleted because their retention ran out")
+EXPIRED_PHOTOS = Counter("eventlens_expired_photos", "Photos deleted with events whose retention ran out")
 SEARCH_SECONDS = Histogram(
     "eventlens_search_seconds",
     "Server time of a guest search that found a face",

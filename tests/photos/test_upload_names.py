@@ -78,7 +78,8 @@ def test_names_in_every_encoding_are_stored_cleaned_and_served_safely(
     for photo_id, name in names.items():
         original = client.get(f"/api/photos/{photo_id}/original")
         assert original.status_code == 200 and original.content[:2] == b"\xff\xd8"
-        assert check_disposition(original.headers["content-disposition"], "inline") == name
+        # An original is always a file to save (the issue: originals were served inline).
+        assert check_disposition(original.headers["content-disposition"], "attachment") == name
         download = client.get(f"/api/photos/{photo_id}/original", params={"download": "true"})
         assert check_disposition(download.headers["content-disposition"], "attachment") == name
         preview = client.get(f"/api/photos/{photo_id}/preview")

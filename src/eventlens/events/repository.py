@@ -93,6 +93,11 @@ class EventRepository:
             )
         )
 
+    def expired_ids(self, now: datetime) -> list[uuid.UUID]:
+        """The events whose retention ran out before ``now``, oldest expiry first."""
+        q = select(Event.id).where(Event.expires_at.is_not(None), Event.expires_at <= now)
+        return list(self.db.scalars(q.order_by(Event.expires_at)))
+
     def delete(self, event: Event) -> None:
         self.db.delete(event)
         self.db.flush()

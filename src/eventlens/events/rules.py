@@ -3,6 +3,8 @@ so the photos and FTP services can use them without an import cycle through the 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from eventlens.errors import ApiError
 from eventlens.models import Event, EventStatus
 
@@ -29,3 +31,14 @@ def require_open(event: Event) -> None:
     """Raise :class:`EventArchived` unless the event takes new photos."""
     if not takes_photos(event):
         raise EventArchived()
+
+
+# The dashboard warns this long before the retention task deletes an event.
+RETENTION_WARNING = timedelta(days=7)
+
+
+def deletion_soon(expires_at: datetime | None, now: datetime | None = None) -> datetime | None:
+    """When the retention task will delete the event, if that is within the warning period; else None."""
+    if expires_at is None or expires_at - (now or datetime.now(UTC)) > RETENTION_WARNING:
+        return None
+    return expires_at

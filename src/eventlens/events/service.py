@@ -7,15 +7,20 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.auth import passwords
-from eventlens.db import utcnow
+from eventlens.db import session_scope, utcnow
 from eventlens.errors import ApiError, Conflict, Invalid, NotFound
 from eventlens.events import slugs
 from eventlens.events.links import guest_url
 from eventlens.events.repository import EventRepository
-from eventlens.events.rules import EventArchived, require_open, takes_photos  # noqa: F401 (one import point)
+from eventlens.events.rules import (  # noqa: F401 (one import point)
+    EventArchived,
+    deletion_soon,
+    require_open,
+    takes_photos,
+)
 from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
 from eventlens.models import Event, EventStatus, FaceDetail, Photo, User
 from eventlens.pagination import decode_cursor, encode_cursor
@@ -159,6 +164,35 @@ def delete_event(db: Session, storage: ObjectStore, event: Event) -> None:
     removed = storage.delete_prefix(event_prefix(event.id))
     EventRepository(db).delete(event)
     log.info("event.deleted id=%s objects=%d", event.id, removed)
+
+
+def purge_expired(
+    sessions: sessionmaker[Session], storage: ObjectStore, now: datetime
+) -> list[tuple[uuid.UUID, int]]:
+    """Delete every event whose retention ran out, each exactly as ``DELETE /api/events/{id}`` does.
+
+    One unit of work per event, so a store that fails on one event (it stays, tried again next hour)
+    does not keep the others. Answers ``(event id, photo count)`` for each event deleted.
+    """
+    with session_scope(sessions) as db:
+        expired = EventRepository(db).expired_ids(now)
+    purged: list[tuple[uuid.UUID, int]] = []
+    for event_id in expired:
+        try:
+            with session_scope(sessions) as db:
+                repo = EventRepository(db)
+                event = repo.get(event_id)
+                # Deleted by its owner or given a longer retention since the list was read.
+                if event is None or event.expires_at is None or event.expires_at > now:
+                    continue
+                photos = repo.counts([event_id])[event_id].photos.total
+                delete_event(db, storage, event)
+        except Exception:
+            log.exception("event.expire_failed id=%s", event_id)
+            continue
+        log.info("event.expired id=%s photos=%d", event_id, photos)
+        purged.append((event_id, photos))
+    return purged
 
 
 def to_read(event: Event, counts: EventCounts, base_url: str) -> EventRead:

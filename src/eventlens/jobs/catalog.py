@@ -1,3 +1,4 @@
 """Imports every domain's tasks module, so each ``@job`` is declared before a queue binds them."""
 
+import eventlens.events.tasks
 import eventlens.photos.tasks  # noqa: F401

@@ -31,7 +31,11 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
         key = (keys.preview_key if variant == "preview" else keys.thumbnail_key)(photo.event_id, photo.id)
         stem = stored_name.rsplit(".", 1)[0] if "." in stored_name.lstrip(".") else stored_name
         mime, name = "image/webp", f"{stem}-{variant}.webp"
-    signed = ctx.storage.signed_url(key, content_disposition("attachment", name) if download else None)
+    # An original is whatever the uploader sent: always a file to save, never shown by the browser
+    # (the dashboard and guest page display previews). Previews and thumbnails are ours: inline.
+    attachment = download or variant == "original"
+    disposition = content_disposition("attachment" if attachment else "inline", name)
+    signed = ctx.storage.signed_url(key, disposition if attachment else None)
     if signed:
         return RedirectResponse(signed, status_code=307)
     try:
@@ -42,7 +46,7 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
     headers = {
         "Content-Length": str(size),
         "Cache-Control": "private, max-age=86400",
-        "Content-Disposition": content_disposition("attachment" if download else "inline", name),
+        "Content-Disposition": disposition,
     }
     return StreamingResponse(chunks, media_type=mime, headers=headers)
 

@@ -49,6 +49,7 @@ def _events_page(
         status_code=status_code,
         events=events,
         counts=counts,
+        deletions={e.id: service.deletion_soon(e.expires_at) for e in events},
         errors=errors or [],
         form=form or {},
     )

@@ -47,6 +47,7 @@ def event_page_response(
         event=event,
         counts=read.counts.model_dump(),
         guest_url=guest_url(ctx.site.base_url, event.slug),
+        deletion=service.deletion_soon(event.expires_at),
         photos=photos,
         next_cursor=next_cursor,
         ftp=ftp,
