@@ -44,6 +44,7 @@ def _served_name(api: ApiServer, token: str, photo_id: str) -> str:
         params={"download": "true"},
         headers={"Authorization": f"Bearer {token}"},
         timeout=20,
+        follow_redirects=True,  # with the S3 store: to the signed URL, which answers the same header
     )
     assert r.status_code == 200 and r.content[:2] == b"\xff\xd8"
     return check_disposition(r.headers["content-disposition"], "attachment")

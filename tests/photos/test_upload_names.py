@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 
 from eventlens.models import Photo
 from eventlens.photos.filenames import clean_name
-from tests.factories import create_event, run_jobs, signup
+from tests.factories import create_event, fetch, run_jobs, signup
 
 from .names import CORPUS, check_disposition, check_zip, form_quoted, jpeg, raw_multipart
 
@@ -76,13 +76,13 @@ def test_names_in_every_encoding_are_stored_cleaned_and_served_safely(
 
     assert run_jobs(app) >= len(names)
     for photo_id, name in names.items():
-        original = client.get(f"/api/photos/{photo_id}/original")
+        original = fetch(client, f"/api/photos/{photo_id}/original")
         assert original.status_code == 200 and original.content[:2] == b"\xff\xd8"
         # An original is always a file to save (the issue: originals were served inline).
         assert check_disposition(original.headers["content-disposition"], "attachment") == name
-        download = client.get(f"/api/photos/{photo_id}/original", params={"download": "true"})
+        download = fetch(client, f"/api/photos/{photo_id}/original?download=true")
         assert check_disposition(download.headers["content-disposition"], "attachment") == name
-        preview = client.get(f"/api/photos/{photo_id}/preview")
+        preview = fetch(client, f"/api/photos/{photo_id}/preview")
         assert preview.status_code == 200, preview.text
         preview_name = check_disposition(preview.headers["content-disposition"], "inline")
         assert preview_name == clean_name(f"{name.rsplit('.', 1)[0]}-preview.webp")
@@ -91,7 +91,7 @@ def test_names_in_every_encoding_are_stored_cleaned_and_served_safely(
     guest = new_client()
     base = f"/api/public/events/{event['slug']}"
     for photo_id, name in names.items():
-        r = guest.get(f"{base}/photos/{photo_id}/download")
+        r = fetch(guest, f"{base}/photos/{photo_id}/download")
         assert r.status_code == 200
         assert check_disposition(r.headers["content-disposition"], "attachment") == name
     r = guest.post(f"{base}/download", json={"photo_ids": list(names)})
@@ -116,9 +116,9 @@ def test_names_stored_before_the_rule_are_still_served_safely(
         photo = db.get(Photo, uuid.UUID(photo_id))
         assert photo is not None
         photo.original_filename = "../ctl\x01\x0b\x7f\r\nname.jpg"
-    download = client.get(f"/api/photos/{photo_id}/original", params={"download": "true"})
+    download = fetch(client, f"/api/photos/{photo_id}/original?download=true")
     assert check_disposition(download.headers["content-disposition"], "attachment") == "ctlname.jpg"
-    preview = client.get(f"/api/photos/{photo_id}/preview")
+    preview = fetch(client, f"/api/photos/{photo_id}/preview")
     assert check_disposition(preview.headers["content-disposition"], "inline") == "ctlname-preview.webp"
     client.post(f"/api/events/{event['id']}/publish")
     r = new_client().post(f"/api/public/events/{event['slug']}/download", json={"photo_ids": [photo_id]})

@@ -83,6 +83,11 @@ def run_seaweedfs(workdir: Path, timeout: float = 90.0) -> Iterator[SeaweedFS]:
         "-ip=127.0.0.1",
         "-ip.bind=127.0.0.1",
         f"-s3.config={config}",
+        # Every test writes to a bucket of its own, and each bucket takes volumes of its own. Left to
+        # itself `weed mini` allows free disk / 1 GB volumes, which a full run exhausts (PutObject then
+        # fails with InternalError): small volumes, and room for many.
+        "-master.volumeSizeLimitMB=32",
+        "-volume.max=4000",
         *(f"-{flag}={port}" for flag, port in ports.items()),
     ]
     log_path = workdir / "weed.log"

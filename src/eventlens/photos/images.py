@@ -35,7 +35,7 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
     # (the dashboard and guest page display previews). Previews and thumbnails are ours: inline.
     attachment = download or variant == "original"
     disposition = content_disposition("attachment" if attachment else "inline", name)
-    signed = ctx.storage.signed_url(key, disposition if attachment else None)
+    signed = ctx.storage.signed_url(key, disposition)  # S3 answers with the same header
     if signed:
         return RedirectResponse(signed, status_code=307)
     try:
