@@ -342,18 +342,26 @@ def _decode_cost(im: Image.Image, kind: ImageKind, long_side: int | None) -> int
     ``long_side`` (None: only decoded, then dropped).
 
     Pillow's pixels, plus the larger of two phases: while decoding, the decoder's own buffers (WebP and
-    HEIC fill one Pillow then copies); afterwards the working images (the banded shrink's intermediate
-    and its premultiplied copy, or one full-size copy when nothing is shrunk).
+    HEIC fill one Pillow then copies); afterwards the working images: the banded shrink's intermediate
+    and its premultiplied copy; or, shrinking less than 2x, a converted and a premultiplied full-size
+    copy (none for plain RGB or grey); or, not shrinking, one full-size copy for a colour conversion,
+    alpha or rotation (none for a plain upright sRGB JPEG, the common case of the crowd pass).
     """
     width, height = im.size
     pixels = width * height
     decoded = pixels * _bytes_per_pixel(im.mode)
     decoder = pixels * _DECODER_EXTRA.get(kind, 0)
+    plain = im.mode in ("RGB", "L") and "transparency" not in im.info and not im.info.get("icc_profile")
     working = 0
     if long_side is not None:
         factor = _shrink_factor(im.size, long_side)
+        scale = min(1.0, long_side / max(width, height))
+        out = 4 * math.ceil(width * scale) * math.ceil(height * scale)
         if factor == 0:
-            working = 4 * pixels
+            upright = kind is ImageKind.JPEG and _orientation(_exif_of(im), kind) == 1
+            working = 0 if plain and upright else 4 * pixels
+        elif factor == 1:
+            working = (0 if plain else 2 * 4 * pixels) + 2 * out
         else:
             working = 2 * 4 * math.ceil(width / factor) * math.ceil(height / factor)
     # Measured peaks run up to ~1.3x these counts (allocator rounding, decoder row buffers, palette
@@ -571,7 +579,6 @@ def _decode_upright(
     *,
     budget: DecodeBudget = default_budget,
     wait: float | None = None,
-    kind: ImageKind | None = None,
     non_jpeg_max_pixels: int = NON_JPEG_MAX_PIXELS,
 ) -> tuple[Image.Image, tuple[int, int]]:
     """Decode once, at the smallest size that still gives ``long_side``; return upright RGB and the
@@ -580,7 +587,7 @@ def _decode_upright(
 
     PNG, WebP and HEIC/HEIF are held to NON_JPEG_MAX_PIXELS even without ``max_pixels``; the decode holds
     its bytes from ``budget`` from before the pixels are decoded until only the result is left."""
-    kind = kind or _sniff_source(source)
+    kind = _sniff_source(source)
     _require_strict_decoding()
     with _decoding(max_pixels), _open(source, kind) as im:
         if max_pixels is not None or kind is not ImageKind.JPEG:
