@@ -56,7 +56,9 @@ def _run_http(settings: Settings, host: str | None, port: int | None, *, run_job
     import uvicorn
 
     from eventlens.app import create_app
+    from eventlens.photos.decode_budget import return_freed_images_to_the_os
 
+    return_freed_images_to_the_os()
     web = create_app(settings, run_jobs=run_jobs, warm_up=True)
     uvicorn.run(
         web,
@@ -137,10 +139,12 @@ def worker(
     from eventlens.app import build_context
     from eventlens.jobs.worker import run_standalone
     from eventlens.logs import configure_logging
+    from eventlens.photos.decode_budget import return_freed_images_to_the_os
 
     settings = _settings()
     configure_logging(settings.log_level)
     _require_current_schema(settings)
+    return_freed_images_to_the_os()
     ctx = build_context(settings)
     backend = "Redis" if settings.redis_url else f"SQLite ({settings.data_dir / 'queue.db'})"
     console.print(f"EventLens worker consuming jobs from {backend}.")

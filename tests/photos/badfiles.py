@@ -117,6 +117,15 @@ def png_bytes(width: int, height: int, bit_depth: int, colour_type: int, raw_row
     )
 
 
+def jpeg_declaring(width: int, height: int) -> bytes:
+    """A small real JPEG whose frame header (SOF0) is patched to declare ``width`` x ``height``: a
+    JPEG bomb that costs nothing unless someone decodes it at full size."""
+    data = bytearray(encode(Image.new("RGB", (64, 48), (90, 120, 150)), "JPEG", quality=80))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG whose IHDR declares ``width`` x ``height`` RGB but whose data is a few zero bytes: nothing
     big is ever allocated unless someone tries to decode it."""

@@ -6,20 +6,26 @@ the multipart body itself into bounded in-memory buffers, decodes them there, an
 A search may carry up to MAX_SELFIES ``selfie`` parts: several photos of the same person (a short
 burst, or another angle). Each is bounded, and so is their sum, so one request never holds more than
 MAX_SELFIES_TOTAL_BYTES of selfie, however it is split.
+
+Decoding is bounded too (README: Memory): the pixel count is read from the header first; a JPEG selfie
+of up to MAX_SELFIE_PIXELS is decoded by libjpeg at reduced scale (a few MB), while PNG, WebP and HEIC,
+which can only be decoded whole, are capped at MAX_SELFIE_DECODED_PIXELS (~64 MB at most). Every decode
+holds its bytes from the process-wide decode budget, so ten hostile selfies at once wait their turn
+instead of taking ten times the memory; after SELFIE_BUDGET_WAIT seconds the search answers 503.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from eventlens.errors import ApiError
+from eventlens.photos import imaging
+from eventlens.photos.errors import DecodeTimeout, IngestError, TooManyPixels
 
 if TYPE_CHECKING:
     from eventlens.faces.engine.base import FaceEngine
@@ -27,7 +33,12 @@ if TYPE_CHECKING:
 MAX_SELFIES = 3
 MAX_SELFIE_BYTES = 15 * 1024 * 1024
 MAX_SELFIES_TOTAL_BYTES = 30 * 1024 * 1024
-MAX_SELFIE_PIXELS = 50_000_000
+MAX_SELFIE_PIXELS = 50_000_000  # JPEG, decoded at 1/2 to 1/8 scale
+# PNG, WebP and HEIC selfies are decoded whole: 16 MP takes a phone's 12-MP photo and keeps one decode
+# under ~64 MB (RGBA; 48 MB for RGB).
+MAX_SELFIE_DECODED_PIXELS = 16_000_000
+# How long a selfie waits for the decode budget before the search answers 503 (the guest retries).
+SELFIE_BUDGET_WAIT = 10.0
 # A selfie needs no more than this for a good face crop; decoding smaller is faster and uses less memory.
 ANALYSIS_SIDE = 800
 
@@ -153,20 +164,25 @@ def embed_selfies(engine: FaceEngine, selfies: Sequence[bytes]) -> SelfieEmbeddi
 
 
 def decode_selfie(data: bytes) -> np.ndarray:
-    """RGB pixels of the selfie, upright, long side at most ANALYSIS_SIDE. Bad images are a clear 422."""
+    """RGB pixels of the selfie, upright, long side at most ANALYSIS_SIDE.
+
+    Too many pixels is 413 ``too_many_pixels``, a file that is not a readable JPEG, PNG, WebP or HEIC
+    is 422 ``invalid_image``, and no decode memory free within SELFIE_BUDGET_WAIT is 503 ``busy``.
+    """
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            if im.width * im.height > MAX_SELFIE_PIXELS:
-                raise ApiError(413, "too_many_pixels", "The selfie has too many pixels.")
-            if im.format == "JPEG":
-                im.draft("RGB", (ANALYSIS_SIDE, ANALYSIS_SIDE))
-            upright = ImageOps.exif_transpose(im)
-            rgb = upright.convert("RGB")
-    except ApiError:
-        raise
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        analysed = imaging.load_for_analysis(
+            data,
+            ANALYSIS_SIDE,
+            max_pixels=MAX_SELFIE_PIXELS,
+            non_jpeg_max_pixels=MAX_SELFIE_DECODED_PIXELS,
+            wait=SELFIE_BUDGET_WAIT,
+        )
+    except TooManyPixels as exc:
+        raise ApiError(413, "too_many_pixels", f"The selfie has too many pixels. {exc.message}") from exc
+    except DecodeTimeout as exc:
+        raise ApiError(503, exc.code, exc.message, headers={"Retry-After": "5"}) from exc
+    except IngestError as exc:
         raise ApiError(
             422, "invalid_image", "The selfie is not a photo we can read (JPEG, PNG, WebP or HEIC)."
         ) from exc
-    rgb.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BILINEAR)
-    return np.asarray(rgb, dtype=np.uint8)
+    return np.asarray(analysed.image, dtype=np.uint8)

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "CorruptImage",
+    "DecodeTimeout",
     "EmptyFile",
     "IngestError",
     "TooLarge",
@@ -52,15 +53,31 @@ class TooManyPixels(IngestError):
     status = 413
     code = "too_many_pixels"
 
-    def __init__(self, limit: int, pixels: int | None = None) -> None:
+    def __init__(self, limit: int, pixels: int | None = None, format: str | None = None) -> None:
         limit_mp = _megapixels(limit)
+        # Only formats that cannot be decoded at reduced scale have their own, lower cap (README: Memory).
+        of = f" for {format} images (JPEG may be larger)" if format else ""
         if pixels is None:
-            message = f"The image has too many pixels; the limit is {limit_mp} megapixels."
+            message = f"The image has too many pixels; the limit is {limit_mp} megapixels{of}."
         else:
-            message = f"The image is {_megapixels(pixels)} megapixels; the limit is {limit_mp} megapixels."
-        super().__init__(message, {"limit": limit, "pixels": pixels})
+            message = (
+                f"The image is {_megapixels(pixels)} megapixels; the limit is {limit_mp} megapixels{of}."
+            )
+        super().__init__(message, {"limit": limit, "pixels": pixels, "format": format})
         self.limit = limit
         self.pixels = pixels
+
+
+class DecodeTimeout(IngestError):
+    """The process-wide decode memory stayed taken for too long (many big images at once); try again."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, waited: float) -> None:
+        super().__init__(
+            "The server is busy reading other images; try again in a moment.", {"waited": round(waited, 1)}
+        )
 
 
 class CorruptImage(IngestError):

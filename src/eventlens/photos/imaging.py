@@ -10,6 +10,9 @@ Three rules shape this module:
 * Pixels are counted from the header before anything is decoded, against the caller's limit.
 * Nothing decodes more than it needs: JPEGs are decoded by libjpeg at 1/2, 1/4 or 1/8 scale (``draft``)
   whenever the target is that much smaller, so a 24-MP photo is never expanded to 72 MB of RGB.
+  Other formats can only be decoded whole, so they have a lower pixel cap (``NON_JPEG_MAX_PIXELS``), are
+  converted and shrunk band by band (never a second full-size copy), and every decode holds its bytes
+  from the process-wide :mod:`~eventlens.photos.decode_budget` while it runs.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import pillow_heif
@@ -39,8 +42,11 @@ from PIL import (
     WebPImagePlugin,
 )
 
+from eventlens.photos.decode_budget import DecodeBudget, DecodeBusy
+from eventlens.photos.decode_budget import budget as default_budget
 from eventlens.photos.errors import (
     CorruptImage,
+    DecodeTimeout,
     EmptyFile,
     IngestError,
     TooLarge,
@@ -49,12 +55,14 @@ from eventlens.photos.errors import (
 )
 
 __all__ = [
+    "NON_JPEG_MAX_PIXELS",
     "PREVIEW_QUALITY",
     "PREVIEW_SIDE",
     "THUMBNAIL_QUALITY",
     "THUMBNAIL_SIDE",
     "Analysed",
     "CorruptImage",
+    "DecodeTimeout",
     "EmptyFile",
     "ImageInfo",
     "ImageKind",
@@ -77,6 +85,16 @@ PREVIEW_SIDE = 1600
 THUMBNAIL_SIDE = 400
 PREVIEW_QUALITY = 82
 THUMBNAIL_QUALITY = 75
+
+# PNG, WebP and HEIC/HEIF are decoded whole (no reduced-scale decoding as for JPEG), so they are capped
+# lower than the pixel setting: 50 MP takes the 48-MP HEIC of current phones and bounds one decode at
+# ~200 MB for PNG (Pillow keeps 4 bytes a pixel) and ~350 MB for HEIC (libheif's copy too, measured).
+# Pillow's WebP decoder holds ~15 bytes a pixel (measured), and no camera writes big WebPs: 25 MP.
+NON_JPEG_MAX_PIXELS = 50_000_000
+WEBP_MAX_PIXELS = 25_000_000
+# How long a photo decode waits for the decode budget before its caller gets DecodeTimeout. Long: a
+# camera's upload or a job would rather wait than fail; the budget is only ever held for seconds.
+PHOTO_BUDGET_WAIT = 300.0
 
 
 class ImageKind(enum.Enum):
@@ -273,15 +291,97 @@ def _decoding(max_pixels: int | None = None) -> Iterator[None]:
         raise CorruptImage(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _open(path: Path, kind: ImageKind) -> ImageFile.ImageFile:
-    im: ImageFile.ImageFile = _OPENERS[kind](str(path))
-    return im
+Source = Path | bytes
 
 
-def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
+@contextmanager
+def _open(source: Source, kind: ImageKind) -> Iterator[ImageFile.ImageFile]:
+    """The image, read from a file we close ourselves: Pillow then never closes the image's pixels
+    with the file, so a decoded image can be handed back without a full-size copy."""
+    f: BinaryIO = open(source, "rb") if isinstance(source, Path) else io.BytesIO(source)  # noqa: SIM115
+    with f:
+        im: ImageFile.ImageFile = _OPENERS[kind](f)
+        yield im
+
+
+def _sniff_source(source: Source) -> ImageKind:
+    return sniff(source) if isinstance(source, Path) else sniff_bytes(source[:_SNIFF_BYTES])
+
+
+def pixel_limit(kind: ImageKind, max_pixels: int, non_jpeg: int = NON_JPEG_MAX_PIXELS) -> int:
+    """The pixel cap for ``kind``: ``max_pixels`` for JPEG, at most ``non_jpeg`` for the rest (and at
+    most WEBP_MAX_PIXELS for WebP)."""
+    if kind is ImageKind.JPEG:
+        return max_pixels
+    if kind is ImageKind.WEBP:
+        non_jpeg = min(non_jpeg, WEBP_MAX_PIXELS)
+    return min(max_pixels, non_jpeg)
+
+
+def _check_pixels(
+    size: tuple[int, int],
+    max_pixels: int,
+    kind: ImageKind = ImageKind.JPEG,
+    non_jpeg: int = NON_JPEG_MAX_PIXELS,
+) -> None:
     pixels = size[0] * size[1]
-    if pixels > max_pixels:
-        raise TooManyPixels(max_pixels, pixels)
+    limit = pixel_limit(kind, max_pixels, non_jpeg)
+    if pixels > limit:
+        raise TooManyPixels(limit, pixels, None if kind is ImageKind.JPEG else kind.name)
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    # Pillow keeps 1-byte modes in 1 byte, I;16 in 2 and everything else (RGB too) in 4.
+    if mode in ("1", "L", "P"):
+        return 1
+    return 2 if mode.startswith("I;16") else 4
+
+
+def _decode_cost(im: Image.Image, kind: ImageKind, long_side: int | None) -> int:
+    """Bytes a decode of ``im`` (at its current, possibly drafted, size) holds at its peak, shrunk to
+    ``long_side`` (None: only decoded, then dropped).
+
+    Pillow's pixels, plus the larger of two phases: while decoding, the decoder's own buffers (WebP and
+    HEIC fill one Pillow then copies); afterwards the working images: the banded shrink's intermediate
+    and its premultiplied copy; or, shrinking less than 2x, a converted and a premultiplied full-size
+    copy (none for plain RGB or grey); or, not shrinking, one full-size copy for a colour conversion,
+    alpha or rotation (none for a plain upright sRGB JPEG, the common case of the crowd pass).
+    """
+    width, height = im.size
+    pixels = width * height
+    decoded = pixels * _bytes_per_pixel(im.mode)
+    decoder = pixels * _DECODER_EXTRA.get(kind, 0)
+    plain = im.mode in ("RGB", "L") and "transparency" not in im.info and not im.info.get("icc_profile")
+    working = 0
+    if long_side is not None:
+        factor = _shrink_factor(im.size, long_side)
+        scale = min(1.0, long_side / max(width, height))
+        out = 4 * math.ceil(width * scale) * math.ceil(height * scale)
+        if factor == 0:
+            upright = kind is ImageKind.JPEG and _orientation(_exif_of(im), kind) == 1
+            working = 0 if plain and upright else 4 * pixels
+        elif factor == 1:
+            working = (0 if plain else 2 * 4 * pixels) + 2 * out
+        else:
+            working = 2 * 4 * math.ceil(width / factor) * math.ceil(height / factor)
+    # Measured peaks run up to ~1.3x these counts (allocator rounding, decoder row buffers, palette
+    # bands); the margin keeps a server's RSS within the budget (tests/test_memory_budget.py).
+    return (decoded + max(decoder, working)) * 13 // 10 + 16 * 2**20
+
+
+# Bytes a pixel that a decoder holds besides Pillow's image while it decodes (measured: a HEIC decode
+# peaks at ~7 bytes a pixel, a WebP one at ~15).
+_DECODER_EXTRA = {ImageKind.HEIC: 3, ImageKind.HEIF: 3, ImageKind.WEBP: 11}
+
+
+@contextmanager
+def _reserved(budget: DecodeBudget, nbytes: int, wait: float | None) -> Iterator[None]:
+    """Hold ``nbytes`` of ``budget``, waiting at most ``wait`` seconds (None: PHOTO_BUDGET_WAIT)."""
+    try:
+        with budget.reserve(nbytes, PHOTO_BUDGET_WAIT if wait is None else wait):
+            yield
+    except DecodeBusy as exc:
+        raise DecodeTimeout(exc.waited) from exc
 
 
 def _require_strict_decoding() -> None:
@@ -295,7 +395,14 @@ def _require_strict_decoding() -> None:
 # inspect
 
 
-def inspect(path: Path, max_pixels: int, *, verify: bool = True) -> ImageInfo:
+def inspect(
+    path: Path,
+    max_pixels: int,
+    *,
+    verify: bool = True,
+    budget: DecodeBudget = default_budget,
+    wait: float | None = None,
+) -> ImageInfo:
     """Identify, size-check, verify and read the metadata of a photo.
 
     The pixel count comes from the header and is checked against ``max_pixels`` before anything is
@@ -304,19 +411,27 @@ def inspect(path: Path, max_pixels: int, *, verify: bool = True) -> ImageInfo:
     most of the work; other formats in full. ``verify=False`` stops after the header, for a cheap check
     in a request handler when a job will verify later.
 
-    Raises :class:`EmptyFile`, :class:`UnsupportedType`, :class:`TooManyPixels` or :class:`CorruptImage`.
+    PNG, WebP and HEIC/HEIF are held to the lower NON_JPEG_MAX_PIXELS, and the verifying decode holds its
+    bytes from ``budget`` (waiting up to ``wait`` seconds, then :class:`DecodeTimeout`).
+
+    Raises :class:`EmptyFile`, :class:`UnsupportedType`, :class:`TooManyPixels`, :class:`CorruptImage`
+    or :class:`DecodeTimeout`.
     """
     kind = sniff(path)
     if verify:
         _require_strict_decoding()
     with _decoding(max_pixels), _open(path, kind) as im:
         width, height = im.size
-        _check_pixels(im.size, max_pixels)
+        _check_pixels(im.size, max_pixels, kind)
         if verify:
             if kind is ImageKind.JPEG:
                 im.draft(None, (max(1, width // 8), max(1, height // 8)))
-            im.load()
-        exif = _exif_of(im)
+            with _reserved(budget, _decode_cost(im, kind, None), wait):
+                im.load()
+                exif = _exif_of(im)
+                im.close()  # only the verdict is wanted: free the pixels before the budget
+        else:
+            exif = _exif_of(im)
     orientation = _orientation(exif, kind)
     if orientation >= 5:
         width, height = height, width
@@ -457,16 +572,27 @@ _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
 def _decode_upright(
-    path: Path, long_side: int, max_pixels: int | None, slack: float = 1.0
+    source: Source,
+    long_side: int,
+    max_pixels: int | None,
+    slack: float = 1.0,
+    *,
+    budget: DecodeBudget = default_budget,
+    wait: float | None = None,
+    non_jpeg_max_pixels: int = NON_JPEG_MAX_PIXELS,
 ) -> tuple[Image.Image, tuple[int, int]]:
     """Decode once, at the smallest size that still gives ``long_side``; return upright RGB and the
     original's upright size. With ``slack`` < 1 a JPEG may come out that much smaller than ``long_side``
-    when that lets libjpeg decode at the next smaller scale (a 6000 px photo at 1/4: 1500 px)."""
-    kind = sniff(path)
+    when that lets libjpeg decode at the next smaller scale (a 6000 px photo at 1/4: 1500 px).
+
+    PNG, WebP and HEIC/HEIF are held to NON_JPEG_MAX_PIXELS even without ``max_pixels``; the decode holds
+    its bytes from ``budget`` from before the pixels are decoded until only the result is left."""
+    kind = _sniff_source(source)
     _require_strict_decoding()
-    with _decoding(max_pixels), _open(path, kind) as im:
-        if max_pixels is not None:
-            _check_pixels(im.size, max_pixels)
+    with _decoding(max_pixels), _open(source, kind) as im:
+        if max_pixels is not None or kind is not ImageKind.JPEG:
+            limit = max_pixels if max_pixels is not None else non_jpeg_max_pixels
+            _check_pixels(im.size, limit, kind, non_jpeg_max_pixels)
         width, height = im.size
         if long_side < max(width, height):
             s = long_side * slack / max(width, height)
@@ -475,18 +601,55 @@ def _decode_upright(
             # short side and decode twice as large as needed. HEIF may pick an embedded thumbnail; other
             # formats ignore this.
             im.draft("RGB", (max(1, math.ceil(width * s)), max(1, math.ceil(height * s))))
-        im.load()
-        orientation = _orientation(_exif_of(im), kind)
-        icc = im.info.get("icc_profile")
-        img = _fit(_prepare_mode(im), long_side)
-        img = _to_srgb(img, icc if isinstance(icc, bytes) else None)
-    if img is im:
-        # Hand back a plain in-memory image, not the (now closed) file-backed one.
-        img = img.copy()
-    if orientation != 1:
-        img = img.transpose(_TRANSPOSE[orientation])
+        with _reserved(budget, _decode_cost(im, kind, long_side), wait):
+            im.load()
+            orientation = _orientation(_exif_of(im), kind)
+            icc = im.info.get("icc_profile")
+            img = _shrink(im, long_side)
+            img = _to_srgb(img, icc if isinstance(icc, bytes) else None)
+            if img is not im:
+                im.close()  # the full-size pixels, before the budget is given back
+            if orientation != 1:
+                img = img.transpose(_TRANSPOSE[orientation])
     original = (height, width) if orientation >= 5 else (width, height)
     return img, original
+
+
+def _shrink_factor(size: tuple[int, int], long_side: int) -> int:
+    """The banded shrink's integer reduction: like resize(reducing_gap=3.0), to within 3x of the
+    target, but at least by 2 whenever that still leaves the target's size (that is what avoids the
+    full-size copy); 1 when the image is less than twice the target, 0 when it is not shrunk at all."""
+    ratio = max(size) / long_side
+    if ratio <= 1:
+        return 0
+    return max(int(ratio / 3), 2 if ratio >= 2 else 1)
+
+
+# Rows of a band in the banded shrink: ~16 MB of pixels at a time.
+_BAND_BYTES = 16 * 2**20
+
+
+def _shrink(im: Image.Image, long_side: int) -> Image.Image:
+    """``_fit(_prepare_mode(im), long_side)`` without a full-size copy of ``im``.
+
+    Pillow converts modes and premultiplies alpha into a new full-size image before it reduces, which
+    doubles (or, for palette images, quintuples) a big decode. Here the conversion and the first,
+    integer box reduction run on horizontal bands whose height is a multiple of the factor, which gives
+    the same pixels as reducing the whole image; the small result is then resized as :func:`_fit` does.
+    """
+    width, height = im.size
+    factor = _shrink_factor(im.size, long_side)
+    if factor < 2:
+        return _fit(_prepare_mode(im), long_side)
+    rows = max(1, _BAND_BYTES // (width * 4 * factor)) * factor
+    reduced: Image.Image | None = None
+    for top in range(0, height, rows):
+        band = _prepare_mode(im.crop((0, top, width, min(height, top + rows)))).reduce(factor)
+        if reduced is None:
+            reduced = Image.new(band.mode, (math.ceil(width / factor), math.ceil(height / factor)))
+        reduced.paste(band, (0, top // factor))
+    assert reduced is not None
+    return _fit(reduced, long_side)
 
 
 def _prepare_mode(im: Image.Image) -> Image.Image:
@@ -531,7 +694,7 @@ def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
     if icc and im.mode in ("RGB", "RGBA", "CMYK"):
         im = _apply_icc(im, icc)
     if im.mode in ("RGBA", "LA"):
-        rgba = im.convert("RGBA")
+        rgba = im if im.mode == "RGBA" else im.convert("RGBA")
         background = Image.new("RGB", im.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
@@ -558,15 +721,31 @@ def _apply_icc(im: Image.Image, icc: bytes) -> Image.Image:
 
 
 def load_for_analysis(
-    path: Path, max_side: int, *, max_pixels: int | None = None, slack: float = 1.0
+    source: Path | bytes,
+    max_side: int,
+    *,
+    max_pixels: int | None = None,
+    slack: float = 1.0,
+    non_jpeg_max_pixels: int = NON_JPEG_MAX_PIXELS,
+    budget: DecodeBudget = default_budget,
+    wait: float | None = None,
 ) -> Analysed:
     """Upright RGB image with its long side at most ``max_side``, for face detection.
 
     JPEGs are decoded at reduced scale, so big photos are never fully expanded. ``scale`` in the result
     maps coordinates back to the full-size upright original. Pass ``max_pixels`` when the file has not
-    been through :func:`inspect` (a guest selfie, say).
+    been through :func:`inspect` (a guest selfie, say, whose bytes can be passed instead of a path).
+    The decode holds its bytes from ``budget``, waiting up to ``wait`` seconds (then DecodeTimeout).
     """
-    image, original = _decode_upright(path, max_side, max_pixels, slack)
+    image, original = _decode_upright(
+        source,
+        max_side,
+        max_pixels,
+        slack,
+        budget=budget,
+        wait=wait,
+        non_jpeg_max_pixels=non_jpeg_max_pixels,
+    )
     return Analysed(image=image, scale=max(original) / max(image.size), original_size=original)
 
 

@@ -22,7 +22,7 @@ from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import detect_faces
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoStatus
 from eventlens.photos import imaging, keys
-from eventlens.photos.errors import IngestError
+from eventlens.photos.errors import DecodeTimeout, IngestError
 from eventlens.photos.repository import PhotoRepository
 from eventlens.storage.base import ObjectNotFound
 
@@ -51,6 +51,11 @@ def process(ctx: AppContext, photo_id: uuid.UUID) -> None:
         db.expunge(photo)
     try:
         faces = _work(ctx, photo)
+    except DecodeTimeout:
+        # Many big images at once held the decode budget: not the file's fault, so try again later.
+        _release(ctx, photo, token)
+        log.warning("photo.retry id=%s attempt=%d error=decode budget busy", photo.id, photo.attempts)
+        raise
     except (IngestError, PermanentFailure) as exc:
         _fail(ctx, photo, token, getattr(exc, "message", str(exc)))
         return
