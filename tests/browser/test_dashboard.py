@@ -3,12 +3,14 @@ several photos selected and hidden or deleted, and the lightbox stepped with key
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.browser.test_guest_flow import _wait_indexed
+from tests.browser.test_photographer_flow import DROP
 from tests.factories import PASSWORD, create_event, signup, upload
 
 JOLIE = [f"identities/Angelina_Jolie/{n}.jpg" for n in (1, 2, 3)]
@@ -160,5 +162,24 @@ def test_the_lightbox_steps_with_arrow_keys_and_swipes_and_counts(
         assert page.locator("#lightbox-download").get_attribute("href").endswith("/original?download=true")
         page.keyboard.press("Escape")
         assert page.locator("#lightbox").is_hidden()
+    finally:
+        page.context.close()
+
+
+def test_a_file_refused_for_what_it_is_gets_no_retry_button(
+    client: TestClient, live_server: Any, browser: Any
+) -> None:
+    user = signup(client)
+    event = create_event(client, name="Refusals")
+    page = _signed_in_page(browser, live_server.url, user["email"])
+    try:
+        page.goto(f"{live_server.url}/events/{event['id']}")
+        notes = base64.b64encode(b"just some text, not a photo").decode()
+        page.evaluate(DROP, ["#dropzone", [{"name": "notes.jpg", "data": notes}]])
+        page.get_by_text("1 of 1 done, 1 failed").wait_for()
+        row = page.locator(".upload-row.failed")
+        assert "JPEG" in row.inner_text()  # the server's reason
+        assert row.get_by_role("button", name="Retry").count() == 0
+        assert page.locator("#retry-failed").is_hidden()
     finally:
         page.context.close()

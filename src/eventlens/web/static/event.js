@@ -59,16 +59,21 @@ function total() {
   const failed = uploads.filter((u) => u.done && !u.ok).length;
   $("upload-total").value = sent / bytes;
   $("upload-summary").textContent = say("upload_summary", { done: finished, total: uploads.length, failed });
-  $("retry-failed").hidden = failed === 0;
+  $("retry-failed").hidden = !uploads.some(retryable);
 }
 
-function finish(item, ok, text, kind) {
+// A file the server refused for what it is (wrong type, too big, broken) fails the same way again:
+// only network trouble and busy servers are offered a retry.
+const retryable = (u) => u.done && !u.ok && !u.final;
+
+function finish(item, ok, text, kind, final = false) {
   active--;
   item.done = true;
   item.ok = ok;
+  item.final = final;
   item.state.textContent = text;
   item.li.className = `upload-row ${kind}`;
-  if (!ok) {
+  if (!ok && !final) {
     const retry = document.createElement("button");
     retry.type = "button";
     retry.className = "secondary small";
@@ -129,7 +134,10 @@ function send(item) {
     if (xhr.status === 201) finish(item, true, say("stored"), "ok");
     else if (xhr.status === 200 && answer?.duplicate_of) finish(item, true, say("duplicate"), "ok");
     else if (xhr.status === 429 || xhr.status >= 500) later(item, say("server_busy"));
-    else finish(item, false, answer?.error?.message || xhr.response?.error?.message || say("refused"), "failed");
+    else {
+      const reason = answer?.error?.message || xhr.response?.error?.message || say("refused");
+      finish(item, false, reason, "failed", [413, 415, 422].includes(answer?.error?.status ?? xhr.status));
+    }
   });
   xhr.addEventListener("error", () => later(item, say("network")));
   const body = new FormData();
@@ -155,7 +163,7 @@ if (zone) {
     addFiles([...e.target.files]);
     e.target.value = "";
   });
-  $("retry-failed").addEventListener("click", () => uploads.filter((u) => u.done && !u.ok).forEach(again));
+  $("retry-failed").addEventListener("click", () => uploads.filter(retryable).forEach(again));
 }
 
 // --- live status -----------------------------------------------------------------------------
@@ -173,6 +181,23 @@ function setCounts(counts) {
   if (reprocess) reprocess.hidden = counts.photos.failed === 0;
   const total = filter ? counts.photos[filter] : counts.photos.total;
   if (total !== undefined) grid.dataset.total = total;
+  redrawChart(counts.photos.total);
+}
+
+// The uploads chart is an SVG drawn by the server: ask for it again when the count moves, at most
+// every few seconds, so a camera sending hundreds of photos does not mean hundreds of redraws.
+let chartTotal = null;
+let chartTimer = null;
+function redrawChart(total) {
+  const chart = document.querySelector("img.chart");
+  if (!chart || total === chartTotal) return;
+  const first = chartTotal === null;
+  chartTotal = total;
+  if (first || chartTimer) return;
+  chartTimer = setTimeout(() => {
+    chartTimer = null;
+    chart.src = `/events/${eventId}/uploads.svg?n=${chartTotal}`;
+  }, 3000);
 }
 
 function tile(photo) {
