@@ -1,6 +1,6 @@
 // The event page's sections as tabs. Without this script every section is shown one below the
 // other and the tab bar is a list of links to them; with it one section shows at a time, the
-// address's #fragment names it (so reloads and the back button keep it), and links to a section
+// address's #fragment names it (so a reload or the back button keeps it), and links to a section
 // (data-tab-link) switch to it.
 
 const panels = [...document.querySelectorAll(".tab-panel")];
@@ -13,8 +13,10 @@ function select(id, focus = false) {
   const panel = target || panels.find((p) => p.id === start) || panels[0];
   for (const p of panels) p.hidden = p !== panel;
   for (const a of links) {
-    if (a.hash === `#${panel.id}`) a.setAttribute("aria-current", "page");
-    else a.removeAttribute("aria-current");
+    if (a.hash === `#${panel.id}`) {
+      a.setAttribute("aria-current", "page");
+      a.scrollIntoView({ block: "nearest", inline: "nearest" }); // a narrow tab bar scrolls sideways
+    } else a.removeAttribute("aria-current");
   }
   if (focus) panel.focus({ preventScroll: true });
 }
@@ -31,6 +33,5 @@ if (panels.length) {
     e.preventDefault();
     if (link.hash !== location.hash) history.pushState(null, "", link.hash);
     select(link.hash.slice(1), true);
-    window.scrollTo({ top: 0 });
   });
 }
