@@ -40,6 +40,9 @@ def test_a_guest_swipes_through_pinches_and_swipes_the_lightbox_away(
         assert "Boat Trip" in hero.inner_text() and "3 photos" in hero.inner_text()
         assert "Photos by Robin Lens" in hero.inner_text()
         page.locator("img.cover").wait_for()  # chosen automatically: the first photo with a face
+        camera = page.locator("#camera-open").bounding_box()
+        pick = page.locator("label[for=file-input]").bounding_box()
+        assert abs(camera["width"] - pick["width"]) < 1 and abs(camera["height"] - pick["height"]) < 1
         page.set_input_files("#file-input", str(dataset / SELFIE))
         page.get_by_role("heading", name="You are in 3 photos").wait_for(timeout=15_000)
         grows = page.locator("#grid > li").evaluate_all("els => els.map(e => Number(e.style.flexGrow))")
