@@ -14,7 +14,7 @@ from eventlens.app import create_app
 from eventlens.config import Settings
 from eventlens.db import session_scope, utcnow
 from eventlens.models import FtpCredential
-from tests.factories import create_event, signup, upload
+from tests.factories import create_event, run_jobs, signup, upload
 
 
 def _png(i: int) -> bytes:
@@ -67,3 +67,20 @@ def test_the_status_filter_narrows_the_grid(client: TestClient) -> None:
     indexed = client.get(f"{url}?status=indexed").text  # no job ran: nothing is indexed yet
     assert indexed.count("data-photo-id=") == 0 and 'value="indexed" selected' in indexed
     assert client.get(f"{url}?status=nonsense").text.count("data-photo-id=") == 2
+
+
+def test_the_events_list_shows_the_automatic_cover_until_one_is_picked(
+    client: TestClient, app: Any, dataset: Any
+) -> None:
+    signup(client)
+    event = create_event(client, name="Fair")
+    brick = (dataset / "nofaces/skimage_brick.png").read_bytes()
+    face = (dataset / "identities/Tony_Blair/1.jpg").read_bytes()
+    r = upload(client, event["id"], ("brick.png", brick), ("face.jpg", face))
+    brick_id, face_id = [i["id"] for i in r.json()["items"]]
+    assert 'class="event-cover placeholder"' in client.get("/events").text  # nothing processed yet
+    run_jobs(app)
+    html = client.get("/events").text
+    assert f'src="/api/photos/{face_id}/thumbnail"' in html  # the photo with a face, not the first
+    client.patch(f"/api/events/{event['id']}", json={"cover_photo_id": brick_id})
+    assert f'src="/api/photos/{brick_id}/thumbnail"' in client.get("/events").text

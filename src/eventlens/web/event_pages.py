@@ -49,6 +49,7 @@ def _events_page(
         status_code=status_code,
         events=events,
         counts=counts,
+        covers=service.covers(db, events),
         errors=errors or [],
         form=form or {},
     )
