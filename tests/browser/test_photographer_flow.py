@@ -56,8 +56,11 @@ def test_sign_up_create_drop_twenty_photos_watch_them_indexed_and_publish(
             timeout=90_000,
         )
         assert page.locator('[data-count="photos.total"]').inner_text() == "20"
+        # The uploads chart is drawn again once the count has moved.
+        page.wait_for_function("() => document.querySelector('img.chart').src.endsWith('?n=20')")
         assert int(page.locator('[data-count="faces"]').inner_text()) >= 20
         assert page.locator("#photo-grid .badge.indexed").count() == 20
+        page.get_by_role("link", name="Photos", exact=True).click()  # the page opened on the upload tab
         thumbs = page.locator("#photo-grid img")
         assert thumbs.count() == 20
         thumbs.first.scroll_into_view_if_needed()  # lazy images load once on screen

@@ -109,8 +109,13 @@ def test_wrong_codes_are_rate_limited(party: dict[str, Any], new_client: Any, se
 def test_a_cover_photo_is_shown_to_guests(client: TestClient, party: dict[str, Any], new_client: Any) -> None:
     event, ids = party["event"], party["ids"]
     slug = event["slug"]
-    assert new_client().get(f"/api/public/events/{slug}").json()["cover_url"] is None
-    assert_error(client.get(f"/api/public/events/{slug}/cover"), 404)
+    # Until the photographer picks one, the first photo with a face is the cover (the pick stays null).
+    assert (
+        new_client().get(f"/api/public/events/{slug}").json()["cover_url"]
+        == f"/api/public/events/{slug}/cover"
+    )
+    assert fetch(client, f"/api/public/events/{slug}/cover").status_code == 200
+    assert client.get(f"/api/events/{event['id']}").json()["cover_photo_id"] is None
 
     other = create_event(client, name="Other")
     foreign = upload(client, other["id"], ("x.jpg", b"\xff\xd8" + b"0" * 10))  # refused, but any id will do
@@ -125,8 +130,9 @@ def test_a_cover_photo_is_shown_to_guests(client: TestClient, party: dict[str, A
     assert image.status_code == 200 and image.headers["content-type"] == "image/webp"
     assert "cover" in guest.get(f"/e/{slug}").text
 
-    assert client.delete(f"/api/photos/{ids[2]}").status_code == 204  # the cover goes with its photo
-    assert new_client().get(f"/api/public/events/{slug}").json()["cover_url"] is None
+    assert client.delete(f"/api/photos/{ids[2]}").status_code == 204  # the pick goes with its photo
+    assert client.get(f"/api/events/{event['id']}").json()["cover_photo_id"] is None
+    assert fetch(new_client(), public["cover_url"]).status_code == 200  # back to the automatic cover
 
 
 def test_the_guest_pages_own_js_and_css_stay_small() -> None:

@@ -34,6 +34,9 @@ def _photo_event(photo: Photo) -> dict[str, object]:
         "original_filename": photo.original_filename,
         "face_count": photo.face_count,
         "error": photo.error,
+        "hidden": bool(photo.hidden),
+        "created_at": photo.created_at.isoformat(),
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
         "thumbnail_url": f"{base}/thumbnail" if photo.has_preview else None,
         "preview_url": f"{base}/preview" if photo.has_preview else None,
     }

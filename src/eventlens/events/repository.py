@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from eventlens.events.schemas import EventCounts, PhotoCounts
-from eventlens.models import Event, Face, GuestDownload, GuestSearch, Photo
+from eventlens.models import Event, Face, GuestDownload, GuestSearch, Photo, PhotoStatus
 
 
 class EventRepository:
@@ -77,6 +77,31 @@ class EventRepository:
         ):
             result[eid].downloads = int(n)
         return result
+
+    def first_with_faces(self, event_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        """Each event's automatic cover: its earliest-taken shown photo with a face (one query)."""
+        if not event_ids:
+            return {}
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=Photo.event_id,
+                order_by=(Photo.taken_at.is_(None), Photo.taken_at, Photo.created_at, Photo.id),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(Photo.event_id, Photo.id, rank)
+            .where(
+                Photo.event_id.in_(list(event_ids)),
+                Photo.status == PhotoStatus.indexed,
+                Photo.hidden == false(),
+                Photo.face_count > 0,
+            )
+            .subquery()
+        )
+        rows = self.db.execute(select(ranked.c.event_id, ranked.c.id).where(ranked.c.rank == 1))
+        return {eid: pid for eid, pid in rows}
 
     def upload_times(self, event_id: uuid.UUID) -> list[datetime]:
         """When each of the event's photos arrived (the uploads chart)."""

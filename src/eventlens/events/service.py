@@ -235,6 +235,12 @@ def list_events(
     return items, (encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None)
 
 
+def covers(db: Session, events: list[EventRead]) -> dict[uuid.UUID, uuid.UUID]:
+    """The photo each event shows as its cover: the owner's pick, else its first photo with a face."""
+    auto = EventRepository(db).first_with_faces([e.id for e in events if e.cover_photo_id is None])
+    return {e.id: e.cover_photo_id for e in events if e.cover_photo_id} | auto
+
+
 def event_ref(db: Session, ref: str) -> uuid.UUID | None:
     """The id of the event named by its id or its link name (slug), or None when there is none."""
     repo = EventRepository(db)

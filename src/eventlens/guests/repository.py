@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
 from eventlens.models import Event, EventStatus, GuestDownload, GuestSearch, Photo, PhotoStatus, User
@@ -24,17 +24,35 @@ class GuestRepository:
 
     def indexed_count(self, event_id: uuid.UUID) -> int:
         q = select(func.count(Photo.id)).where(
-            Photo.event_id == event_id, Photo.status == PhotoStatus.indexed
+            Photo.event_id == event_id, Photo.status == PhotoStatus.indexed, Photo.hidden == false()
         )
         return int(self.db.scalar(q) or 0)
 
+    def first_with_faces(self, event_id: uuid.UUID) -> uuid.UUID | None:
+        """The automatic cover: the earliest-taken shown photo with a face (upload time breaks ties)."""
+        q = (
+            select(Photo.id)
+            .where(
+                Photo.event_id == event_id,
+                Photo.status == PhotoStatus.indexed,
+                Photo.hidden == false(),
+                Photo.face_count > 0,
+            )
+            .order_by(Photo.taken_at.is_(None), Photo.taken_at, Photo.created_at, Photo.id)
+            .limit(1)
+        )
+        return self.db.scalar(q)
+
     def photos(self, event_id: uuid.UUID, photo_ids: Sequence[uuid.UUID]) -> list[Photo]:
-        """The event's ready photos among ``photo_ids``, in the order asked."""
+        """The event's ready photos among ``photo_ids`` that guests may see, in the order asked."""
         if not photo_ids:
             return []
         rows = self.db.scalars(
             select(Photo).where(
-                Photo.event_id == event_id, Photo.id.in_(list(photo_ids)), Photo.status == PhotoStatus.indexed
+                Photo.event_id == event_id,
+                Photo.id.in_(list(photo_ids)),
+                Photo.status == PhotoStatus.indexed,
+                Photo.hidden == false(),
             )
         )
         by_id = {p.id: p for p in rows}

@@ -92,6 +92,7 @@ class GuestService:
         with session_scope(self.read_sessions) as db:
             repo = GuestRepository(db)
             event = self._published(repo, slug)
+            cover = self._cover_of(repo, event)
             return PublicEvent(
                 slug=event.slug,
                 name=event.name,
@@ -99,7 +100,7 @@ class GuestService:
                 starts_at=event.starts_at,
                 ends_at=event.ends_at,
                 photographer=repo.owner_name(event),
-                cover_url=f"/api/public/events/{event.slug}/cover" if event.cover_photo_id else None,
+                cover_url=f"/api/public/events/{event.slug}/cover" if cover else None,
                 access_code_required=event.access_code_hash is not None,
                 photo_count=repo.indexed_count(event.id),
             )
@@ -109,10 +110,10 @@ class GuestService:
         with session_scope(self.read_sessions) as db:
             repo = GuestRepository(db)
             event = repo.published(slug)
-            photos = repo.photos(event.id, [event.cover_photo_id]) if event and event.cover_photo_id else []
-        if not photos:
+            cover = self._cover_of(repo, event) if event else None
+        if cover is None:
             raise NotFound("cover")
-        return photos[0]
+        return cover
 
     def open(self, slug: str, *, code: str | None, guest_pass: str | None) -> Event:
         """The published event, once the guest showed its code or a pass (where it has a code).
@@ -236,6 +237,20 @@ class GuestService:
         return GuestZip(filename=f"{event.slug}-photos.zip", chunks=archive)
 
     # --- helpers ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _cover_of(repo: GuestRepository, event: Event) -> Photo | None:
+        """The photographer's pick while guests may see it, else the first photo with a face.
+
+        Computed on reading rather than stored, so the pick stays null until the photographer makes
+        one, and the automatic cover follows hiding, deleting and late processing by itself.
+        """
+        picked = repo.photos(event.id, [event.cover_photo_id]) if event.cover_photo_id else []
+        if picked:
+            return picked[0]
+        auto = repo.first_with_faces(event.id)
+        found = repo.photos(event.id, [auto]) if auto else []
+        return found[0] if found else None
 
     @staticmethod
     def _published(repo: GuestRepository, slug: str) -> Event:

@@ -20,10 +20,13 @@ from eventlens.openapi import BINARY, multipart_body
 from eventlens.photos import images, ingest, listing, service
 from eventlens.photos.images import Variant
 from eventlens.photos.schemas import (
+    BulkRequest,
+    BulkResult,
     HashAnswer,
     HashQuery,
     PhotoList,
     PhotoRead,
+    PhotoUpdate,
     ReprocessRequest,
     ReprocessResult,
     UploadResult,
@@ -111,6 +114,26 @@ def photos_exist(event_id: uuid.UUID, body: HashQuery, user: CurrentUser, db: Db
 @router.get("/photos/{photo_id}", response_model=PhotoRead)
 def read_photo(photo_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PhotoRead:
     return PhotoRead.of(service.get_photo_for(db, user, photo_id))
+
+
+@router.patch("/photos/{photo_id}", response_model=PhotoRead)
+def update_photo(photo_id: uuid.UUID, body: PhotoUpdate, user: CurrentUser, db: DbSession) -> PhotoRead:
+    """`{"hidden": true}` keeps the photo from guests (search, downloads, cover); `false` shows it again."""
+    photo = service.get_photo_for(db, user, photo_id)
+    service.set_hidden(db, [photo], body.hidden)
+    return PhotoRead.of(photo)
+
+
+@router.post("/events/{event_id}/photos/bulk", response_model=BulkResult)
+def bulk_photos(
+    event_id: uuid.UUID, body: BulkRequest, user: CurrentUser, db: DbSession, ctx: Ctx
+) -> BulkResult:
+    """`delete`, `hide` or `show` several photos at once; 422 `unknown_photos` (nothing done) when any
+    id is not a photo of this event."""
+    event = get_event_for(db, user, event_id)
+    return BulkResult(
+        action=body.action, count=service.bulk(db, ctx.storage, event, body.photo_ids, body.action)
+    )
 
 
 @router.delete("/photos/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)

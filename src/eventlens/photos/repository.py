@@ -134,6 +134,27 @@ class PhotoRepository:
         )
         return list(self.db.scalars(q))
 
+    def in_event(self, event_id: uuid.UUID, photo_ids: Sequence[uuid.UUID]) -> list[Photo]:
+        """The event's photos among ``photo_ids`` (others' photos are simply not found)."""
+        ids = list(dict.fromkeys(photo_ids))
+        found: list[Photo] = []
+        for i in range(0, len(ids), 500):
+            batch = ids[i : i + 500]
+            found.extend(
+                self.db.scalars(select(Photo).where(Photo.event_id == event_id, Photo.id.in_(batch)))
+            )
+        return found
+
+    def set_hidden(self, photo_ids: Sequence[uuid.UUID], hidden: bool) -> None:
+        ids = list(photo_ids)
+        for i in range(0, len(ids), 500):
+            self.db.execute(
+                update(Photo)
+                .where(Photo.id.in_(ids[i : i + 500]))
+                .values(hidden=hidden)
+                .execution_options(synchronize_session="fetch")
+            )
+
     def delete(self, photo: Photo) -> None:
         self.db.delete(photo)
         self.db.flush()

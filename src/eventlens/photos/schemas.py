@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from eventlens.models import Photo, PhotoSource, PhotoStatus
 
@@ -27,6 +27,7 @@ class PhotoRead(BaseModel):
     camera: str | None
     sha256: str
     face_count: int
+    hidden: bool = Field(description="Kept from guests: not in their search, downloads or cover")
     created_at: datetime
     processed_at: datetime | None
     original_url: str
@@ -52,6 +53,7 @@ class PhotoRead(BaseModel):
             camera=photo.camera,
             sha256=photo.sha256,
             face_count=photo.face_count,
+            hidden=bool(photo.hidden),
             created_at=photo.created_at,
             processed_at=photo.processed_at,
             original_url=f"{base}/original",
@@ -103,3 +105,21 @@ class HashQuery(BaseModel):
 
 class HashAnswer(BaseModel):
     existing: dict[str, uuid.UUID] = Field(description="digest → photo id, for those already in the event")
+
+
+class PhotoUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hidden: bool = Field(description="true keeps the photo from guests; false shows it again")
+
+
+class BulkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    photo_ids: list[uuid.UUID] = Field(min_length=1, max_length=1000)
+    action: Literal["delete", "hide", "show"]
+
+
+class BulkResult(BaseModel):
+    action: str
+    count: int = Field(description="Photos deleted, hidden or shown")

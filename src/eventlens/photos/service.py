@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.db import session_scope
-from eventlens.errors import NotFound
+from eventlens.errors import Invalid, NotFound
 from eventlens.events.repository import EventRepository
 from eventlens.events.rules import require_open
 from eventlens.jobs.after_commit import enqueue_after_commit
@@ -134,6 +135,41 @@ def delete_photo(db: Session, storage: ObjectStore, photo: Photo) -> None:
         event.cover_photo_id = None
     PhotoRepository(db).delete(photo)
     log.info("photo.deleted id=%s event=%s", photo.id, photo.event_id)
+
+
+def set_hidden(db: Session, photos: Sequence[Photo], hidden: bool) -> None:
+    """Keep photos from guests (or show them again); the photographer still sees them all."""
+    PhotoRepository(db).set_hidden([p.id for p in photos], hidden)
+    for photo in photos:
+        photo.hidden = hidden
+    log.info("photos.hidden=%s count=%d", hidden, len(photos))
+
+
+def event_photos(db: Session, event: Event, photo_ids: Sequence[uuid.UUID]) -> list[Photo]:
+    """Exactly these photos of the event; 422 naming the others when any is not one of its photos.
+
+    All or nothing: a bulk action never runs on part of what was asked.
+    """
+    photos = PhotoRepository(db).in_event(event.id, photo_ids)
+    missing = set(photo_ids) - {p.id for p in photos}
+    if missing:
+        raise Invalid(
+            f"{len(missing)} of the photo ids are not photos of this event.",
+            field="photo_ids",
+            code="unknown_photos",
+        )
+    return photos
+
+
+def bulk(db: Session, storage: ObjectStore, event: Event, photo_ids: Sequence[uuid.UUID], action: str) -> int:
+    """Delete, hide or show several photos of the event at once; how many."""
+    photos = event_photos(db, event, photo_ids)
+    if action == "delete":
+        for photo in photos:
+            delete_photo(db, storage, photo)
+    else:
+        set_hidden(db, photos, action == "hide")
+    return len(photos)
 
 
 def reprocess(db: Session, event: Event, *, only_failed: bool) -> int:

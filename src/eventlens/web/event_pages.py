@@ -17,7 +17,7 @@ from eventlens.errors import ApiError
 from eventlens.events import service
 from eventlens.events.dependencies import PageEvent, PageEventDetached
 from eventlens.events.schemas import EventCreate
-from eventlens.models import PhotoSource
+from eventlens.models import PhotoSource, PhotoStatus
 from eventlens.photos import ingest
 from eventlens.photos.service import reprocess
 from eventlens.web.dependencies import PostedEventForm
@@ -50,6 +50,7 @@ def _events_page(
         events=events,
         counts=counts,
         deletions={e.id: service.deletion_soon(e.expires_at) for e in events},
+        covers=service.covers(db, events),
         errors=errors or [],
         form=form or {},
     )
@@ -112,9 +113,16 @@ def _event_page(
 
 @router.get("/events/{event_id}")
 def event_page(
-    request: Request, ctx: Ctx, db: DbSession, principal: PagePrincipal, event: PageEvent
+    request: Request,
+    ctx: Ctx,
+    db: DbSession,
+    principal: PagePrincipal,
+    event: PageEvent,
+    status: str = "",
 ) -> Response:
-    return event_page_response(request, ctx, db, principal, event)
+    # The grid's status filter is a plain GET form; anything unknown shows every photo.
+    only = PhotoStatus(status) if status in PhotoStatus.__members__ else None
+    return event_page_response(request, ctx, db, principal, event, only=only)
 
 
 def _action_route(action: str) -> None:

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from eventlens.auth.dependencies import Principal
 from eventlens.context import AppContext
 from eventlens.events import service
-from eventlens.events.links import guest_url
-from eventlens.models import Event
+from eventlens.events.links import guest_url, is_loopback
+from eventlens.models import Event, PhotoStatus
 from eventlens.photos.listing import photo_page
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
@@ -35,20 +35,27 @@ def event_page_response(
     flashes: list[str] | None = None,
     errors: list[str] | None = None,
     status_code: int = 200,
+    only: PhotoStatus | None = None,
 ) -> Response:
     read = service.read_event(db, event, ctx.site.base_url)
-    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE)
+    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE, status=only)
     ftp = panel_context(request, db, ctx.site, event)
+    counts = read.counts.model_dump()
     return render(
         request,
         "event.html",
         principal=principal,
         status_code=status_code,
         event=event,
-        counts=read.counts.model_dump(),
+        counts=counts,
         guest_url=guest_url(ctx.site.base_url, event.slug),
         deletion=service.deletion_soon(event.expires_at),
+        # Links made from a loopback base URL open on this computer only, never on a guest's phone.
+        loopback=is_loopback(ctx.site.base_url),
+        base_url=ctx.site.base_url,
         photos=photos,
+        only=only.value if only else "",
+        photo_total=counts["photos"][only.value] if only else counts["photos"]["total"],
         next_cursor=next_cursor,
         ftp=ftp,
         flashes=flashes or [],

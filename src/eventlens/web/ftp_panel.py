@@ -34,12 +34,15 @@ def certificate_fingerprint(site: SiteConfig) -> str | None:
 
 
 def panel_context(request: Request, db: Session, site: SiteConfig, event: Event) -> dict[str, Any]:
+    credentials = [service.to_read(r, site) for r in service.list_credentials(db, event)]
     return {
         "host": site.ftp_public_host,
         "port": site.ftp_port,
         "implicit_port": site.ftp_implicit_port,
         "plain_allowed": site.ftp_allow_plain,
         "fingerprint": certificate_fingerprint(site),
-        "credentials": [service.to_read(r, site) for r in service.list_credentials(db, event)],
+        "credentials": credentials,
+        # Once a camera has logged in the set-up steps are known: the page folds them away.
+        "connected": any(c.last_login_at for c in credentials),
         "new": getattr(request.state, NEW_CREDENTIAL, None),
     }

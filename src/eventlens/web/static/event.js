@@ -1,6 +1,7 @@
 // The event page: drag-and-drop uploads with progress and retries, live status over Server-Sent
-// Events, more photos on demand, and a lightbox that boxes the faces found. Without this script
-// the page still works: the plain upload form and the server-rendered grid stay.
+// Events, the photo grid (more on demand, several selected at once, sorted by time taken) and a
+// lightbox that steps through it and boxes the faces found. Without this script the page still
+// works: the plain upload form, the status filter and the server-rendered grid stay.
 
 const root = document.getElementById("event-app");
 const eventId = root.dataset.eventId;
@@ -58,16 +59,21 @@ function total() {
   const failed = uploads.filter((u) => u.done && !u.ok).length;
   $("upload-total").value = sent / bytes;
   $("upload-summary").textContent = say("upload_summary", { done: finished, total: uploads.length, failed });
-  $("retry-failed").hidden = failed === 0;
+  $("retry-failed").hidden = !uploads.some(retryable);
 }
 
-function finish(item, ok, text, kind) {
+// A file the server refused for what it is (wrong type, too big, broken) fails the same way again:
+// only network trouble and busy servers are offered a retry.
+const retryable = (u) => u.done && !u.ok && !u.final;
+
+function finish(item, ok, text, kind, final = false) {
   active--;
   item.done = true;
   item.ok = ok;
+  item.final = final;
   item.state.textContent = text;
   item.li.className = `upload-row ${kind}`;
-  if (!ok) {
+  if (!ok && !final) {
     const retry = document.createElement("button");
     retry.type = "button";
     retry.className = "secondary small";
@@ -128,7 +134,10 @@ function send(item) {
     if (xhr.status === 201) finish(item, true, say("stored"), "ok");
     else if (xhr.status === 200 && answer?.duplicate_of) finish(item, true, say("duplicate"), "ok");
     else if (xhr.status === 429 || xhr.status >= 500) later(item, say("server_busy"));
-    else finish(item, false, answer?.error?.message || xhr.response?.error?.message || say("refused"), "failed");
+    else {
+      const reason = answer?.error?.message || xhr.response?.error?.message || say("refused");
+      finish(item, false, reason, "failed", [413, 415, 422].includes(answer?.error?.status ?? xhr.status));
+    }
   });
   xhr.addEventListener("error", () => later(item, say("network")));
   const body = new FormData();
@@ -154,10 +163,13 @@ if (zone) {
     addFiles([...e.target.files]);
     e.target.value = "";
   });
-  $("retry-failed").addEventListener("click", () => uploads.filter((u) => u.done && !u.ok).forEach(again));
+  $("retry-failed").addEventListener("click", () => uploads.filter(retryable).forEach(again));
 }
 
 // --- live status -----------------------------------------------------------------------------
+
+const grid = $("photo-grid");
+const filter = $("filter-status").value; // the server's filter: new photos of another status stay out
 
 function setCounts(counts) {
   for (const el of document.querySelectorAll("[data-count]")) {
@@ -167,23 +179,56 @@ function setCounts(counts) {
   }
   const reprocess = $("reprocess-form");
   if (reprocess) reprocess.hidden = counts.photos.failed === 0;
+  const total = filter ? counts.photos[filter] : counts.photos.total;
+  if (total !== undefined) grid.dataset.total = total;
+  redrawChart(counts.photos.total);
+}
+
+// The uploads chart is an SVG drawn by the server: ask for it again when the count moves, at most
+// every few seconds, so a camera sending hundreds of photos does not mean hundreds of redraws.
+let chartTotal = null;
+let chartTimer = null;
+function redrawChart(total) {
+  const chart = document.querySelector("img.chart");
+  if (!chart || total === chartTotal) return;
+  const first = chartTotal === null;
+  chartTotal = total;
+  if (first || chartTimer) return;
+  chartTimer = setTimeout(() => {
+    chartTimer = null;
+    chart.src = `/events/${eventId}/uploads.svg?n=${chartTotal}`;
+  }, 3000);
 }
 
 function tile(photo) {
   const li = document.createElement("li");
   li.dataset.photoId = photo.id;
-  li.innerHTML = '<button type="button" class="thumb"></button><span class="badge"></span> <span class="muted faces"></span> <span class="error-text"></span>';
+  li.innerHTML =
+    '<input type="checkbox" class="pick"><button type="button" class="thumb"></button>' +
+    '<span class="tile-info"><span class="badge"></span> <span class="badge hidden-badge"></span> ' +
+    '<span class="muted faces"></span></span><span class="error-text"></span>';
+  li.querySelector(".pick").setAttribute("aria-label", say("select_photo", { name: photo.original_filename }));
+  li.querySelector(".hidden-badge").textContent = say("hidden_badge");
   return li;
 }
 
-function showPhoto(photo) {
-  const grid = $("photo-grid");
+function setHiddenMark(li, hidden) {
+  li.dataset.hidden = String(hidden);
+  li.classList.toggle("is-hidden", hidden);
+}
+
+function showPhoto(photo, { append = false } = {}) {
   let li = grid.querySelector(`[data-photo-id="${photo.id}"]`);
   if (!li) {
+    if (filter && photo.status !== filter) return;
     li = tile(photo);
-    grid.prepend(li);
+    if (append) grid.append(li);
+    else grid.prepend(li);
     $("no-photos")?.remove();
   }
+  if (photo.created_at) li.dataset.created = photo.created_at;
+  if (photo.taken_at !== undefined) li.dataset.taken = photo.taken_at || "";
+  if (photo.hidden !== undefined) setHiddenMark(li, photo.hidden);
   const button = li.querySelector(".thumb");
   if (photo.thumbnail_url && !button.querySelector("img")) {
     const img = document.createElement("img");
@@ -201,6 +246,8 @@ function showPhoto(photo) {
   badge.textContent = say(`status_${photo.status}`);
   li.querySelector(".faces").textContent = photo.status === "indexed" ? say("faces", { n: photo.face_count }) : "";
   li.querySelector(".error-text").textContent = photo.error || "";
+  li.querySelector(".pick").hidden = false;
+  if (!append) sortGrid();
 }
 
 function listen() {
@@ -213,62 +260,218 @@ function listen() {
 }
 listen();
 
+// --- filter and order ------------------------------------------------------------------------
+
+$("filter-apply").hidden = true; // choosing applies at once
+$("filter-status").addEventListener("change", () => $("filter-form").requestSubmit());
+$("sort-box").hidden = false;
+
+const tiles = () => [...grid.querySelectorAll("li[data-photo-id]")];
+
+function sortGrid() {
+  // The photos loaded so far; a photo without a capture time goes after those with one.
+  const byTaken = $("sort-order").value === "taken";
+  const key = (li) => (byTaken ? li.dataset.taken || "~" : li.dataset.created || "");
+  const sorted = tiles().sort((a, b) => (byTaken ? key(a).localeCompare(key(b)) : key(b).localeCompare(key(a))));
+  grid.append(...sorted);
+}
+$("sort-order").addEventListener("change", sortGrid);
+
 // --- more photos -----------------------------------------------------------------------------
 
-$("load-more")?.addEventListener("click", async () => {
+async function loadMore() {
   const button = $("load-more");
+  if (!button || button.hidden || !button.dataset.cursor) return false;
   button.disabled = true;
   const params = new URLSearchParams({ limit: button.dataset.page, cursor: button.dataset.cursor });
+  if (button.dataset.status) params.set("status", button.dataset.status);
   const page = await (await fetch(`/api/events/${eventId}/photos?${params}`)).json();
-  const grid = $("photo-grid");
-  for (const photo of page.items) {
-    if (!grid.querySelector(`[data-photo-id="${photo.id}"]`)) {
-      grid.append(tile(photo));
-      showPhoto(photo);
-    }
-  }
+  for (const photo of page.items) showPhoto(photo, { append: true });
+  sortGrid();
   button.dataset.cursor = page.next_cursor || "";
   button.disabled = false;
   button.hidden = !page.next_cursor;
+  return page.items.length > 0;
+}
+$("load-more")?.addEventListener("click", loadMore);
+
+// --- selection and bulk actions --------------------------------------------------------------
+
+let anchor = null; // the last box ticked by hand: shift-click selects from it
+
+const picks = () => tiles().map((li) => li.querySelector(".pick"));
+const chosen = () => tiles().filter((li) => li.querySelector(".pick").checked);
+
+function selectionChanged() {
+  const n = chosen().length;
+  $("selected-count").textContent = n ? say("selected", { n }) : "";
+  for (const id of ["bulk-hide", "bulk-show", "bulk-delete"]) $(id).disabled = n === 0;
+  const all = picks();
+  $("select-all").checked = n > 0 && n === all.length;
+  $("select-all").indeterminate = n > 0 && n < all.length;
+  for (const li of tiles()) li.classList.toggle("picked", li.querySelector(".pick").checked);
+}
+
+$("selection-bar").hidden = false;
+for (const box of picks()) box.hidden = false;
+
+grid.addEventListener("click", (e) => {
+  const box = e.target.closest(".pick");
+  if (!box) return;
+  const all = picks();
+  if (e.shiftKey && anchor && anchor !== box && all.includes(anchor)) {
+    const [from, to] = [all.indexOf(anchor), all.indexOf(box)].sort((a, b) => a - b);
+    for (const other of all.slice(from, to + 1)) other.checked = box.checked;
+  }
+  anchor = box;
+  selectionChanged();
+});
+$("select-all").addEventListener("change", (e) => {
+  for (const box of picks()) box.checked = e.target.checked;
+  selectionChanged();
 });
 
-// --- lightbox with faces ---------------------------------------------------------------------
+async function api(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) {
+    alert(say("action_failed"));
+    throw new Error(`${method} ${url}: ${response.status}`);
+  }
+  return response.status === 204 ? null : response.json();
+}
 
-$("photo-grid").addEventListener("click", async (e) => {
-  const li = e.target.closest("[data-photo-id]");
-  if (!li || !e.target.closest(".thumb")) return;
+function dropTiles(ids) {
+  for (const id of ids) grid.querySelector(`[data-photo-id="${id}"]`)?.remove();
+  grid.dataset.total = Math.max(0, Number(grid.dataset.total) - ids.length);
+  selectionChanged();
+}
+
+async function bulk(action) {
+  const items = chosen();
+  const ids = items.map((li) => li.dataset.photoId);
+  if (!ids.length) return;
+  if (action === "delete" && !confirm(say("confirm_delete", { n: ids.length }))) return;
+  await api("POST", `/api/events/${eventId}/photos/bulk`, { photo_ids: ids, action });
+  if (action === "delete") dropTiles(ids);
+  else {
+    for (const li of items) {
+      setHiddenMark(li, action === "hide");
+      li.querySelector(".pick").checked = false;
+    }
+    selectionChanged();
+  }
+}
+$("bulk-hide").addEventListener("click", () => bulk("hide"));
+$("bulk-show").addEventListener("click", () => bulk("show"));
+$("bulk-delete").addEventListener("click", () => bulk("delete"));
+
+// --- lightbox --------------------------------------------------------------------------------
+
+const box = $("lightbox");
+let current = null; // the grid tile shown
+let showBoxes = true;
+let token = 0; // a newer step wins over an answer still on its way
+
+async function openAt(li) {
+  if (!li) return;
+  current = li;
+  const mine = ++token;
   const id = li.dataset.photoId;
   const [photo, faces] = await Promise.all([
     fetch(`/api/photos/${id}`).then((r) => r.json()),
     fetch(`/api/photos/${id}/faces`).then((r) => r.json()),
   ]);
-  if (!photo.preview_url) return;
+  if (mine !== token) return;
   const img = $("lightbox-img");
-  img.src = photo.preview_url;
+  img.src = photo.preview_url || "";
   img.alt = say("thumb_alt", { name: photo.original_filename });
-  const boxes = $("lightbox-faces");
-  boxes.replaceChildren();
-  for (const face of faces.items) {
-    const box = document.createElement("div");
-    box.className = "face-box";
-    box.style.left = `${(100 * face.x) / photo.width}%`;
-    box.style.top = `${(100 * face.y) / photo.height}%`;
-    box.style.width = `${(100 * face.width) / photo.width}%`;
-    box.style.height = `${(100 * face.height) / photo.height}%`;
-    box.title = say("face_score", { score: face.score.toFixed(2) });
-    boxes.append(box);
+  const layer = $("lightbox-faces");
+  layer.replaceChildren();
+  for (const face of faces.items || []) {
+    const mark = document.createElement("div");
+    mark.className = "face-box";
+    mark.style.left = `${(100 * face.x) / photo.width}%`;
+    mark.style.top = `${(100 * face.y) / photo.height}%`;
+    mark.style.width = `${(100 * face.width) / photo.width}%`;
+    mark.style.height = `${(100 * face.height) / photo.height}%`;
+    mark.title = say("face_score", { score: face.score.toFixed(2) });
+    layer.append(mark);
   }
+  layer.hidden = !showBoxes;
+  const list = tiles();
+  $("lightbox-counter").textContent = say("counter", {
+    n: list.indexOf(li) + 1,
+    total: Math.max(Number(grid.dataset.total) || 0, list.length),
+  });
   $("lightbox-caption").textContent = `${photo.original_filename} · ${say("faces", { n: faces.items.length })}`;
-  $("lightbox").dataset.photoId = id;
   $("lightbox-cover").textContent = say("set_cover");
-  $("lightbox").showModal();
+  $("lightbox-hide").textContent = photo.hidden ? say("show") : say("hide");
+  $("lightbox-hide").dataset.hidden = String(photo.hidden);
+  $("lightbox-download").href = `${photo.original_url}?download=true`;
+  box.dataset.photoId = id;
+  if (!box.open) box.showModal();
+}
+
+async function step(by) {
+  if (!current) return;
+  let list = tiles();
+  let i = list.indexOf(current) + by;
+  if (i >= list.length && (await loadMore())) list = tiles();
+  i = (i + list.length) % list.length;
+  openAt(list[i]);
+}
+
+grid.addEventListener("click", (e) => {
+  if (e.target.closest(".thumb")) openAt(e.target.closest("[data-photo-id]"));
+});
+$("lightbox-prev").addEventListener("click", () => step(-1));
+$("lightbox-next").addEventListener("click", () => step(1));
+$("lightbox-close").addEventListener("click", () => box.close());
+box.addEventListener("keydown", (e) => {
+  if (e.key === "ArrowLeft") step(-1);
+  else if (e.key === "ArrowRight") step(1);
+});
+
+// A horizontal swipe (touch, pen or a dragged mouse) steps; the page keeps vertical scrolling.
+let swipeFrom = null;
+$("lightbox-stage").addEventListener("pointerdown", (e) => {
+  swipeFrom = { x: e.clientX, y: e.clientY };
+});
+$("lightbox-stage").addEventListener("pointerup", (e) => {
+  if (!swipeFrom) return;
+  const dx = e.clientX - swipeFrom.x;
+  const dy = e.clientY - swipeFrom.y;
+  swipeFrom = null;
+  if (Math.abs(dx) > 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) step(dx < 0 ? 1 : -1);
+});
+
+$("lightbox-boxes").addEventListener("click", (e) => {
+  showBoxes = !showBoxes;
+  e.currentTarget.setAttribute("aria-pressed", String(showBoxes));
+  $("lightbox-faces").hidden = !showBoxes;
 });
 $("lightbox-cover").addEventListener("click", async () => {
-  const response = await fetch(`/api/events/${eventId}`, {
-    method: "PATCH",
-    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-    body: JSON.stringify({ cover_photo_id: $("lightbox").dataset.photoId }),
-  });
-  $("lightbox-cover").textContent = response.ok ? say("cover_set") : say("refused");
+  await api("PATCH", `/api/events/${eventId}`, { cover_photo_id: box.dataset.photoId });
+  $("lightbox-cover").textContent = say("cover_set");
 });
-$("lightbox-close").addEventListener("click", () => $("lightbox").close());
+$("lightbox-hide").addEventListener("click", async (e) => {
+  const hide = e.currentTarget.dataset.hidden !== "true";
+  const photo = await api("PATCH", `/api/photos/${box.dataset.photoId}`, { hidden: hide });
+  setHiddenMark(current, photo.hidden);
+  e.currentTarget.dataset.hidden = String(photo.hidden);
+  e.currentTarget.textContent = photo.hidden ? say("show") : say("hide");
+});
+$("lightbox-delete").addEventListener("click", async () => {
+  if (!confirm(say("confirm_delete_one"))) return;
+  const gone = current;
+  const list = tiles();
+  const next = list[list.indexOf(gone) + 1] || list[list.indexOf(gone) - 1];
+  await api("DELETE", `/api/photos/${box.dataset.photoId}`);
+  dropTiles([gone.dataset.photoId]);
+  if (next) openAt(next);
+  else box.close();
+});

@@ -1,4 +1,5 @@
-// The guest page: access code, selfies (camera or file), results in two tiers, lightbox, downloads.
+// The guest page: access code, selfies (camera or file), results in two tiers as justified rows, a
+// full-screen lightbox (swipe, pinch-zoom, swipe down to close, share), downloads.
 // Selfies only ever live in this page's memory and the search requests; nothing of them is stored.
 // What stays in sessionStorage (this tab only): the guest pass and the photos marked "Not me".
 
@@ -190,21 +191,32 @@ async function search(list) {
 
 // --- results ---------------------------------------------------------------------------------
 
-function thumb(match, alt, index) {
+const phone = window.matchMedia("(max-width: 600px)");
+
+function tile(match, alt, index) {
+  // Justified rows: a tile grows in proportion to its photo's width at a common height, so each
+  // row fills the width and no photo is cropped much (the grid's ::after keeps the last row short).
+  const item = document.createElement("li");
+  const ratio = match.width && match.height ? match.width / match.height : 1;
+  const rowHeight = phone.matches ? 120 : 200;
+  item.style.flexGrow = String(ratio);
+  item.style.flexBasis = `${Math.round(ratio * rowHeight)}px`;
   const open = document.createElement("button");
   open.type = "button";
   open.className = "thumb";
+  open.style.aspectRatio = String(ratio);
   const img = document.createElement("img");
   img.src = match.thumbnail_url;
   img.loading = "lazy";
   img.alt = alt;
   if (match.width && match.height) {
     img.width = 400;
-    img.height = Math.round((400 * match.height) / match.width);
+    img.height = Math.round(400 / ratio);
   }
   open.append(img);
   open.addEventListener("click", () => openLightbox(index));
-  return open;
+  item.append(open);
+  return item;
 }
 
 function notMe(photoId) {
@@ -221,25 +233,19 @@ function render() {
   const maybe = result.matches.filter((m) => m.tier !== "high" && !hidden.has(m.photo_id));
   visible = [...high, ...maybe];
 
-  $("grid").replaceChildren(
-    ...high.map((match, i) => {
-      const item = document.createElement("li");
-      item.append(thumb(match, say("photo_alt", { n: i + 1, total: high.length }), i));
-      return item;
-    }),
-  );
+  $("grid").replaceChildren(...high.map((match, i) => tile(match, say("photo_alt", { n: i + 1, total: high.length }), i)));
   $("maybe-grid").replaceChildren(
     ...maybe.map((match, i) => {
-      const item = document.createElement("li");
-      item.dataset.photoId = match.photo_id;
       const alt = say("maybe_alt", { n: i + 1, total: maybe.length });
+      const item = tile(match, alt, high.length + i);
+      item.dataset.photoId = match.photo_id;
       const hide = document.createElement("button");
       hide.type = "button";
       hide.className = "secondary not-me";
       hide.textContent = say("not_me");
       hide.setAttribute("aria-label", say("not_me_label", { n: i + 1 }));
       hide.addEventListener("click", () => notMe(match.photo_id));
-      item.append(thumb(match, alt, high.length + i), hide);
+      item.append(hide);
       return item;
     }),
   );
@@ -292,22 +298,144 @@ $("again").addEventListener("click", () => {
 
 // --- lightbox --------------------------------------------------------------------------------
 
+const box = $("lightbox");
+const stage = $("lightbox-stage");
+const photo = $("lightbox-img");
+const view = { scale: 1, x: 0, y: 0 }; // pinch-zoom and pan of the photo shown
+const pointers = new Map();
+let gesture = null;
+
+function place(dx = 0, dy = 0) {
+  photo.style.transform = `translate(${view.x + dx}px, ${view.y + dy}px) scale(${view.scale})`;
+}
+
+function settle() {
+  stage.classList.add("settling");
+  setTimeout(() => stage.classList.remove("settling"), 220);
+}
+
+function resetView() {
+  view.scale = 1;
+  view.x = 0;
+  view.y = 0;
+  photo.style.opacity = "";
+  place();
+}
+
 function openLightbox(i) {
   if (!visible.length) return;
   shown = (i + visible.length) % visible.length;
   const match = visible[shown];
-  const img = $("lightbox-img");
-  img.src = match.preview_url;
-  img.alt = say(match.tier === "high" ? "photo_alt" : "maybe_alt", { n: shown + 1, total: visible.length });
+  resetView();
+  photo.src = match.preview_url;
+  photo.alt = say(match.tier === "high" ? "photo_alt" : "maybe_alt", { n: shown + 1, total: visible.length });
+  $("lightbox-counter").textContent = say("counter", { n: shown + 1, total: visible.length });
   $("lightbox-download").href = match.download_url;
-  const box = $("lightbox");
   if (!box.open) box.showModal();
 }
 
+function spread() {
+  const [a, b] = [...pointers.values()];
+  return Math.hypot(a.x - b.x, a.y - b.y) || 1;
+}
+
+function startGesture() {
+  if (pointers.size >= 2) gesture = { kind: "pinch", spread: spread(), scale: view.scale };
+  else if (pointers.size === 1) {
+    const [p] = pointers.values();
+    gesture = { kind: view.scale > 1 ? "pan" : "swipe", x: p.x, y: p.y, vx: view.x, vy: view.y };
+  } else gesture = null;
+}
+
+stage.addEventListener("pointerdown", (e) => {
+  stage.setPointerCapture(e.pointerId);
+  pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+  startGesture();
+});
+
+stage.addEventListener("pointermove", (e) => {
+  if (!pointers.has(e.pointerId) || !gesture) return;
+  pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+  if (gesture.kind === "pinch") {
+    view.scale = Math.min(4, Math.max(1, (gesture.scale * spread()) / gesture.spread));
+    place();
+    return;
+  }
+  const dx = e.clientX - gesture.x;
+  const dy = e.clientY - gesture.y;
+  if (gesture.kind === "pan") {
+    view.x = gesture.vx + dx;
+    view.y = gesture.vy + dy;
+    place();
+  } else if (Math.abs(dy) > Math.abs(dx) && dy > 0) {
+    place(0, dy); // pulled down: it follows the finger and fades, and closes when let go far enough
+    photo.style.opacity = String(Math.max(0.3, 1 - dy / 400));
+  } else place(dx, 0);
+});
+
+function endPointer(e) {
+  if (!pointers.has(e.pointerId)) return;
+  const was = gesture;
+  pointers.delete(e.pointerId);
+  if (was?.kind === "swipe") {
+    const dx = e.clientX - was.x;
+    const dy = e.clientY - was.y;
+    if (Math.abs(dx) > 60 && Math.abs(dx) > Math.abs(dy)) openLightbox(shown + (dx < 0 ? 1 : -1));
+    else if (dy > 100 && dy > Math.abs(dx)) box.close();
+    else {
+      settle();
+      resetView();
+    }
+  } else if (was?.kind === "pinch" && view.scale < 1.05) {
+    settle();
+    resetView();
+  }
+  startGesture(); // a pinch that loses a finger goes on as a pan
+}
+stage.addEventListener("pointerup", endPointer);
+stage.addEventListener("pointercancel", endPointer);
+
+stage.addEventListener("dblclick", (e) => {
+  // Double tap: zoom in on that spot, or back out.
+  settle();
+  if (view.scale > 1) resetView();
+  else {
+    const r = stage.getBoundingClientRect();
+    view.scale = 2.5;
+    view.x = (r.left + r.width / 2 - e.clientX) * 1.5;
+    view.y = (r.top + r.height / 2 - e.clientY) * 1.5;
+    place();
+  }
+});
+
 $("lightbox-prev").addEventListener("click", () => openLightbox(shown - 1));
 $("lightbox-next").addEventListener("click", () => openLightbox(shown + 1));
-$("lightbox-close").addEventListener("click", () => $("lightbox").close());
-$("lightbox").addEventListener("keydown", (event) => {
+$("lightbox-close").addEventListener("click", () => box.close());
+box.addEventListener("close", () => {
+  pointers.clear();
+  gesture = null;
+  resetView();
+});
+box.addEventListener("keydown", (event) => {
   if (event.key === "ArrowLeft") openLightbox(shown - 1);
   if (event.key === "ArrowRight") openLightbox(shown + 1);
+});
+
+// Share the photo itself (the phone's share sheet), never a link: links carry the guest pass.
+const share = $("lightbox-share");
+share.hidden = !(navigator.share && navigator.canShare);
+share.addEventListener("click", async () => {
+  const match = visible[shown];
+  try {
+    const blob = await (await fetch(match.download_url)).blob();
+    const ext = (blob.type.split("/")[1] || "jpg").replace("jpeg", "jpg");
+    const file = new File([blob], `${slug}-${shown + 1}.${ext}`, { type: blob.type });
+    if (!navigator.canShare({ files: [file] })) {
+      share.hidden = true;
+      return;
+    }
+    await navigator.share({ files: [file] });
+  } catch {
+    // The guest closed the share sheet, or the photo could not be fetched: nothing to undo.
+  }
 });
