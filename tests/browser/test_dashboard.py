@@ -14,7 +14,7 @@ from tests.browser.test_photographer_flow import DROP
 from tests.factories import PASSWORD, create_event, signup, upload
 
 JOLIE = [f"identities/Angelina_Jolie/{n}.jpg" for n in (1, 2, 3)]
-OTHERS = ["identities/Tony_Blair/1.jpg", "identities/George_Clooney/1.jpg"]
+OTHERS = ["identities/Barack_Obama/1.jpg", "identities/George_Clooney/1.jpg"]
 SELFIE = "identities/Angelina_Jolie/6.jpg"
 
 

@@ -75,7 +75,7 @@ def test_the_events_list_shows_the_automatic_cover_until_one_is_picked(
     signup(client)
     event = create_event(client, name="Fair")
     brick = (dataset / "nofaces/skimage_brick.png").read_bytes()
-    face = (dataset / "identities/Tony_Blair/1.jpg").read_bytes()
+    face = (dataset / "identities/Barack_Obama/1.jpg").read_bytes()
     r = upload(client, event["id"], ("brick.png", brick), ("face.jpg", face))
     brick_id, face_id = [i["id"] for i in r.json()["items"]]
     assert 'class="event-cover placeholder"' in client.get("/events").text  # nothing processed yet
