@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import OperationalError
@@ -159,6 +160,10 @@ _STATUS_CODES = {
 }
 
 
+_BYTES: dict[Any, Any] = {bytes: lambda b: b.decode("utf-8", "replace")}
+_UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's words for a body it cannot decode
+
+
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
     return ".".join(parts) or str(loc[-1] if loc else "body")
@@ -191,9 +196,9 @@ def install_error_handlers(app: FastAPI, page: PageRenderer | None = None) -> No
     async def respond(request: Request, exc: ApiError) -> Response:
         if page is not None and not wants_json(request):
             return await page(request, exc)
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=exc.headers
-        )
+        # jsonable_encoder: details may carry what the client sent (bytes that are not UTF-8, say).
+        body = jsonable_encoder(error_body(exc.code, exc.message, exc.details), custom_encoder=_BYTES)
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -227,5 +232,7 @@ def install_error_handlers(app: FastAPI, page: PageRenderer | None = None) -> No
             return await respond(request, NotFound("page"))  # Starlette's "Not Found" says less
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
+        if message == _UNREADABLE_BODY:
+            message = "The body cannot be read: send UTF-8 JSON."
         headers = getattr(exc, "headers", None)
         return await respond(request, ApiError(exc.status_code, code, message, headers=headers))
