@@ -81,3 +81,22 @@ def test_an_unreachable_postgresql_answers_503_with_retry_after(tmp_path: Path) 
         assert_error(r, 503, "database_busy")
         client.cookies.set(SESSION_COOKIE, "a-session-the-database-must-look-up")
         error_page(client.get("/events"), 503)
+
+
+@pytest.mark.parametrize(
+    ("driver_error", "status", "code"),
+    [
+        (sqlite3.OperationalError("database is locked"), 503, "database_busy"),
+        (sqlite3.OperationalError("database or disk is full"), 507, "insufficient_storage"),
+        (sqlite3.OperationalError("attempt to write a readonly database"), 507, "insufficient_storage"),
+    ],
+)
+def test_database_failures_map_to_their_answer(driver_error: Exception, status: int, code: str) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from eventlens.errors import database_error
+
+    answer = database_error(OperationalError("INSERT ...", {}, driver_error))
+    assert (answer.status, answer.code) == (status, code)
+    if status == 503:
+        assert answer.headers is not None and int(answer.headers["Retry-After"]) > 0

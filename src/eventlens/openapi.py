@@ -49,18 +49,19 @@ _WHY: dict[int, str] = {
     422: "The input is invalid; `details` lists each field and why.",
     429: "Too many attempts; `Retry-After` says when to try again.",
     503: "The database (or photo storage) is busy or unreachable; `Retry-After` says when to try again.",
-    507: "The server's disk is full or read-only: nothing was stored.",
+    507: "The server's disk (database, upload spool or photo storage) is full or read-only: nothing was stored.",
 }
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a route that can answer these error statuses, each with :class:`ErrorBody`.
 
-    503 is always added: every route that reads or writes the database answers it when the database
-    stays locked or cannot be reached.
+    503 and 507 are always added: every route reads or writes the database (a Bearer token's last use
+    is recorded even on a GET), which answers 503 when it stays locked or cannot be reached and 507
+    when its disk is full or read-only.
     """
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*statuses, 503}):
+    for status in sorted({*statuses, 503, 507}):
         entry: dict[str, Any] = {"model": ErrorBody, "description": _WHY[status]}
         if status in (429, 503):
             entry["headers"] = _RETRY_AFTER
