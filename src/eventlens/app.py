@@ -97,7 +97,7 @@ def build_context(settings: Settings) -> AppContext:
     import eventlens.jobs.catalog  # noqa: F401  (declares every job before the queue binds them)
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, busy_timeout=settings.db_busy_timeout)
     sessions = make_session_factory(engine)
     huey = build_huey(
         redis_url=settings.redis_url,

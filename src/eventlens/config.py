@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "", description="SQLAlchemy URL. Empty: a SQLite file `eventlens.db` in the data dir."
     )
+    db_busy_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a request waits for SQLite's write lock before it answers 503 (busy).",
+    )
     base_url: str = Field(
         "http://127.0.0.1:8000",
         description="Public address of the web app, used in guest links and QR codes.",

@@ -3,6 +3,11 @@
 Under ``/api`` an error is the API's shape, ``{"error": {"code", "message", "details"}}`` with a fitting
 status; anywhere else a person is reading, so the app's page renderer (given by the wiring, so this
 module knows nothing of templates) answers a page with the same status and message.
+
+Failures of what the app stands on are answers too, never a bare 500: a full or read-only disk (spool,
+object store, SQLite) is 507 ``insufficient_storage``; a database that stays locked or cannot be
+reached is 503 ``database_busy`` and an unreachable object store 503 ``storage_unavailable``, both with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -12,9 +17,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from eventlens.storage.base import ObjectNotFound, ObjectStoreError, StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +86,59 @@ class RateLimited(ApiError):
         )
 
 
+class InsufficientStorage(ApiError):
+    def __init__(self, read_only: bool = False) -> None:
+        why = "its storage is read-only" if read_only else "its disk is full"
+        super().__init__(
+            507,
+            "insufficient_storage",
+            f"The server cannot store anything right now: {why}. Nothing was kept; "
+            "try again once an administrator has freed space.",
+        )
+
+
+class Unavailable(ApiError):
+    """503: a part the app depends on is busy or unreachable; worth retrying after ``retry_after``."""
+
+    def __init__(self, code: str, message: str, retry_after: int) -> None:
+        super().__init__(503, code, message, headers={"Retry-After": str(retry_after)})
+
+
+DB_RETRY_SECONDS = 5
+STORAGE_RETRY_SECONDS = 30
+# SQLite's words for a full disk and for a file or folder it may not write (SQLITE_FULL, SQLITE_READONLY);
+# PostgreSQL's SQLSTATE class 53 is "insufficient resources" (53100 disk full).
+_SQLITE_FULL = ("database or disk is full",)
+_SQLITE_READ_ONLY = ("readonly database", "read-only database")
+_PG_DISK_FULL = "53100"
+
+
+def database_error(exc: OperationalError | PoolTimeout) -> ApiError:
+    """The answer for a database failure that is not the request's fault."""
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        if any(s in text for s in _SQLITE_FULL) or getattr(exc.orig, "sqlstate", None) == _PG_DISK_FULL:
+            return InsufficientStorage()
+        if any(s in text for s in _SQLITE_READ_ONLY):
+            return InsufficientStorage(read_only=True)
+    # SQLite's lock still held after the busy timeout, PostgreSQL refusing connections, the pool empty.
+    return Unavailable(
+        "database_busy", "The database is busy or unreachable. Try again in a few seconds.", DB_RETRY_SECONDS
+    )
+
+
+def storage_error(exc: ObjectStoreError) -> ApiError:
+    if isinstance(exc, StorageFull):
+        return InsufficientStorage(read_only=exc.read_only)
+    if isinstance(exc, ObjectNotFound):
+        return NotFound("file")
+    return Unavailable(
+        "storage_unavailable",
+        "The photo storage cannot be reached. Try again in a minute.",
+        STORAGE_RETRY_SECONDS,
+    )
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details}}
 
@@ -91,7 +154,14 @@ _STATUS_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+    507: "insufficient_storage",
 }
+
+
+_BYTES: dict[Any, Any] = {bytes: lambda b: b.decode("utf-8", "replace")}
+_UNREADABLE_BODY = "There was an error parsing the body"  # FastAPI's words for a body it cannot decode
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -126,9 +196,9 @@ def install_error_handlers(app: FastAPI, page: PageRenderer | None = None) -> No
     async def respond(request: Request, exc: ApiError) -> Response:
         if page is not None and not wants_json(request):
             return await page(request, exc)
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.details), status_code=exc.status, headers=exc.headers
-        )
+        # jsonable_encoder: details may carry what the client sent (bytes that are not UTF-8, say).
+        body = jsonable_encoder(error_body(exc.code, exc.message, exc.details), custom_encoder=_BYTES)
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:
@@ -139,11 +209,30 @@ def install_error_handlers(app: FastAPI, page: PageRenderer | None = None) -> No
         message, details = _humanise(list(exc.errors()))
         return await respond(request, ApiError(422, "validation_error", message, details))
 
+    @app.exception_handler(ObjectStoreError)
+    async def _storage(request: Request, exc: ObjectStoreError) -> Response:
+        log.error("storage.failed path=%s error=%s", request.url.path, exc)
+        return await respond(request, storage_error(exc))
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database(request: Request, exc: Exception) -> Response:
+        log.error("database.failed path=%s error=%s", request.url.path, exc)
+        assert isinstance(exc, OperationalError | PoolTimeout)
+        return await respond(request, database_error(exc))
+
+    @app.exception_handler(Exception)
+    async def _bug(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback and re-raises after this answer; the client still gets the shape.
+        return await respond(request, ApiError(500, "internal_error", "Something went wrong on our side."))
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and not wants_json(request):
             return await respond(request, NotFound("page"))  # Starlette's "Not Found" says less
         code = _STATUS_CODES.get(exc.status_code, "error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").capitalize()
+        if message == _UNREADABLE_BODY:
+            message = "The body cannot be read: send UTF-8 JSON."
         headers = getattr(exc, "headers", None)
         return await respond(request, ApiError(exc.status_code, code, message, headers=headers))

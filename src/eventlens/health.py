@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from eventlens.context import Ctx
@@ -16,12 +17,21 @@ router = APIRouter(tags=["operations"])
 log = logging.getLogger(__name__)
 
 
+class Readiness(BaseModel):
+    status: str = Field(description="`ready`, or `unavailable` when any check failed.")
+    checks: dict[str, str] = Field(description="Each dependency: `ok` or `error: ...`.")
+
+
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Something the app depends on does not answer."}},
+)
 def readyz(ctx: Ctx) -> JSONResponse:
     def database() -> None:
         with ctx.engine.connect() as conn:

@@ -26,11 +26,17 @@ from eventlens.auth.schemas import (
     UserRead,
 )
 from eventlens.context import Ctx, DbSession, ReadDbSession
+from eventlens.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
 
-@router.post("/auth/signup", status_code=status.HTTP_201_CREATED, response_model=UserRead)
+@router.post(
+    "/auth/signup",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserRead,
+    responses=errors(400, 403, 409, 422, 429),
+)
 def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, db: DbSession) -> UserRead:
     """Create an account and sign in. The first account on a server becomes its admin."""
     user = service.signup(
@@ -50,7 +56,7 @@ def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, 
     return UserRead.model_validate(user)
 
 
-@router.post("/auth/login", response_model=UserRead)
+@router.post("/auth/login", response_model=UserRead, responses=errors(400, 401, 422, 429))
 async def login(
     body: LoginRequest, request: Request, response: Response, ctx: Ctx, read_db: ReadDbSession, db: DbSession
 ) -> UserRead:
@@ -80,7 +86,7 @@ async def login(
     return UserRead.model_validate(user)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403))
 def logout(request: Request, principal: OptionalPrincipal, ctx: Ctx, db: DbSession) -> Response:
     """End this browser's session (Bearer tokens are revoked under /api/tokens instead)."""
     if principal is not None and principal.via == "session" and principal.session is not None:
@@ -91,12 +97,14 @@ def logout(request: Request, principal: OptionalPrincipal, ctx: Ctx, db: DbSessi
     return response
 
 
-@router.get("/me", response_model=UserRead)
+@router.get("/me", response_model=UserRead, responses=errors(401))
 def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 401, 403, 422, 429)
+)
 def change_password(body: PasswordChange, principal: CurrentPrincipal, db: DbSession, ctx: Ctx) -> None:
     """Change the password; every other browser session is signed out (rate limited per account)."""
     service.change_password(
@@ -110,12 +118,17 @@ def change_password(body: PasswordChange, principal: CurrentPrincipal, db: DbSes
     )
 
 
-@router.get("/tokens", response_model=TokenList)
+@router.get("/tokens", response_model=TokenList, responses=errors(401))
 def list_tokens(user: CurrentUser, db: DbSession) -> TokenList:
     return TokenList(items=[TokenRead.model_validate(t) for t in service.list_api_tokens(db, user)])
 
 
-@router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenCreated)
+@router.post(
+    "/tokens",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TokenCreated,
+    responses=errors(400, 401, 403, 422),
+)
 def create_token(body: TokenCreate, user: CurrentUser, db: DbSession) -> TokenCreated:
     """Create an API token for scripts and the CLI. The token is in this answer only."""
     row, value = service.create_api_token(db, user, body.name)
@@ -129,6 +142,8 @@ def create_token(body: TokenCreate, user: CurrentUser, db: DbSession) -> TokenCr
     )
 
 
-@router.delete("/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404, 422)
+)
 def revoke_token(token_id: uuid.UUID, user: CurrentUser, db: DbSession) -> None:
     service.revoke_api_token(db, user, token_id)

@@ -13,11 +13,12 @@ from eventlens.events.dependencies import OwnedEvent
 from eventlens.events.links import guest_url
 from eventlens.events.qr import qr_png, qr_svg
 from eventlens.events.schemas import EventCreate, EventList, EventRead, EventUpdate
+from eventlens.openapi import content, errors
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 
 
-@router.get("", response_model=EventList)
+@router.get("", response_model=EventList, responses=errors(401, 422))
 def list_events(
     user: CurrentUser,
     db: DbSession,
@@ -33,25 +34,32 @@ def list_events(
     return EventList(items=items, next_cursor=next_cursor)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EventRead)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EventRead,
+    responses=errors(400, 401, 403, 409, 422),
+)
 def create_event(body: EventCreate, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
     event = service.create_event(db, user, body)
     return service.read_event(db, event, ctx.site.base_url)
 
 
-@router.get("/{event_id}", response_model=EventRead)
+@router.get("/{event_id}", response_model=EventRead, responses=errors(401, 404, 422))
 def read_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> EventRead:
     """The event with its counts: photos by status, faces, guest searches and downloads."""
     return service.read_event(db, event, ctx.site.base_url)
 
 
-@router.patch("/{event_id}", response_model=EventRead)
+@router.patch("/{event_id}", response_model=EventRead, responses=errors(400, 401, 403, 404, 409, 422))
 def update_event(event: OwnedEvent, body: EventUpdate, db: DbSession, ctx: Ctx) -> EventRead:
     """Change only the fields sent; `"access_code": null` removes the access code."""
     return service.read_event(db, service.update_event(db, event, body), ctx.site.base_url)
 
 
-@router.delete("/{event_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{event_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404, 422, 507)
+)
 def delete_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> None:
     """Delete the event with all its photos, faces, objects and FTP credentials."""
     service.delete_event(db, ctx.storage, event)
@@ -63,7 +71,13 @@ def _status_route(action: str) -> None:
 
     change.__name__ = f"{action}_event"
     change.__doc__ = f"{action.capitalize()} the event."
-    router.add_api_route(f"/{{event_id}}/{action}", change, methods=["POST"], response_model=EventRead)
+    router.add_api_route(
+        f"/{{event_id}}/{action}",
+        change,
+        methods=["POST"],
+        response_model=EventRead,
+        responses=errors(401, 403, 404, 409, 422),
+    )
 
 
 for _action in service.TRANSITIONS:
@@ -74,7 +88,12 @@ def _qr_headers(slug: str, ext: str, download: bool) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{slug}-qr.{ext}"'} if download else {}
 
 
-@router.get("/{event_id}/qr.svg", response_class=Response)
+@router.get(
+    "/{event_id}/qr.svg",
+    response_class=Response,
+    responses=content("image/svg+xml", description="The QR code as SVG.", binary=False)
+    | errors(401, 404, 422),
+)
 def event_qr_svg(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (SVG)."""
     return Response(
@@ -84,7 +103,11 @@ def event_qr_svg(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Respons
     )
 
 
-@router.get("/{event_id}/qr.png", response_class=Response)
+@router.get(
+    "/{event_id}/qr.png",
+    response_class=Response,
+    responses=content("image/png", description="The QR code as PNG.") | errors(401, 404, 422),
+)
 def event_qr_png(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (PNG, for print)."""
     return Response(

@@ -20,6 +20,7 @@ from eventlens.db import session_scope
 from eventlens.events.dependencies import OwnedEvent
 from eventlens.events.progress import ProgressWatcher
 from eventlens.models import Photo
+from eventlens.openapi import content, errors
 
 router = APIRouter(prefix="/api/events", tags=["events"])
 
@@ -50,7 +51,14 @@ def _look(ctx: AppContext, watcher: ProgressWatcher) -> list[ServerSentEvent]:
     return ([ServerSentEvent(counts, event="counts")] if counts is not None else []) + out
 
 
-@router.get("/{event_id}/stream", response_class=EventSourceResponse)
+@router.get(
+    "/{event_id}/stream",
+    response_class=EventSourceResponse,
+    responses=content(
+        "text/event-stream", description="Server-Sent Events: `counts` and `photo`.", binary=False
+    )
+    | errors(401, 404, 422),
+)
 async def stream(request: Request, user: CurrentUser, event: OwnedEvent, ctx: Ctx) -> EventSourceResponse:
     """`counts` events (photos by status, faces, searches, downloads) when they change, and a `photo`
     event for every photo that changed (status, face count, error, thumbnail)."""

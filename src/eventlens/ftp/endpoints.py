@@ -11,18 +11,24 @@ from eventlens.context import Ctx, DbSession
 from eventlens.events.dependencies import OwnedEvent
 from eventlens.ftp import service
 from eventlens.ftp.schemas import CredentialCreate, CredentialCreated, CredentialList
+from eventlens.openapi import errors
 
 router = APIRouter(prefix="/api/events/{event_id}/ftp-credentials", tags=["ftp"])
 
 
-@router.get("", response_model=CredentialList)
+@router.get("", response_model=CredentialList, responses=errors(401, 404, 422))
 def list_credentials(event: OwnedEvent, db: DbSession, ctx: Ctx) -> CredentialList:
     """The event's FTP logins that are not revoked (expired ones say so); never their passwords."""
     rows = service.list_credentials(db, event)
     return CredentialList(items=[service.to_read(r, ctx.site) for r in rows])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=CredentialCreated)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CredentialCreated,
+    responses=errors(400, 401, 403, 404, 409, 422),
+)
 def create_credential(
     event: OwnedEvent, user: CurrentUser, db: DbSession, ctx: Ctx, body: CredentialCreate | None = None
 ) -> CredentialCreated:
@@ -31,7 +37,9 @@ def create_credential(
     return service.to_created(new, ctx.site)
 
 
-@router.delete("/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{credential_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404, 422)
+)
 # event_id stays a parameter here only so the API document lists the path's parameters in path order.
 def revoke_credential(
     event_id: uuid.UUID, credential_id: uuid.UUID, event: OwnedEvent, db: DbSession

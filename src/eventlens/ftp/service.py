@@ -89,7 +89,12 @@ def create_credential(db: Session, event: Event, creator: User, data: Credential
             continue
         log.info("ftp.credential_created id=%s event=%s user=%s", row.id, event.id, username)
         return NewCredential(row, password)
-    raise ApiError(503, "username_unavailable", "No free FTP user name was found; try again.")
+    raise ApiError(
+        503,
+        "username_unavailable",
+        "No free FTP user name was found; try again.",
+        headers={"Retry-After": "1"},
+    )
 
 
 def list_credentials(db: Session, event: Event) -> list[FtpCredential]:

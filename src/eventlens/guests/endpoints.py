@@ -27,9 +27,9 @@ from eventlens.guests.schemas import (
 )
 from eventlens.guests.selfie import MAX_SELFIES, read_selfies
 from eventlens.guests.service import SearchOutcome
-from eventlens.openapi import BINARY, multipart_body
+from eventlens.openapi import BINARY, REDIRECT, content, errors, multipart_body
 from eventlens.photos.filenames import content_disposition
-from eventlens.photos.images import image_response
+from eventlens.photos.images import MEDIA_TYPES, image_response
 
 router = APIRouter(prefix="/api/public/events", tags=["guests"])
 
@@ -54,13 +54,13 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.get("/{slug}", response_model=PublicEvent)
+@router.get("/{slug}", response_model=PublicEvent, responses=errors(404, 422))
 def public_event(slug: str, guests: Guests) -> PublicEvent:
     """A published event's public view: name, dates, cover, photographer, whether a code is needed."""
     return guests.public_view(slug)
 
 
-@router.post("/{slug}/access", response_model=AccessAnswer)
+@router.post("/{slug}/access", response_model=AccessAnswer, responses=errors(403, 404, 422, 429))
 def check_access(slug: str, request: Request, guests: Guests, code: AccessCode = None) -> AccessAnswer:
     """Check an access code (header ``X-Access-Code``); the answer's guest pass opens the event for 24 h.
 
@@ -69,7 +69,11 @@ def check_access(slug: str, request: Request, guests: Guests, code: AccessCode =
     return AccessAnswer(guest_pass=guests.check_code(slug, code, _client(request)))
 
 
-@router.get("/{slug}/cover", response_class=Response)
+@router.get(
+    "/{slug}/cover",
+    response_class=Response,
+    responses=content("image/webp", description="The cover's preview.") | REDIRECT | errors(404, 422),
+)
 def cover(slug: str, guests: Guests, ctx: Ctx) -> Response:
     """The event's cover photo (its preview), chosen by the photographer; public like the event's name."""
     return image_response(ctx, guests.cover(slug), "preview")
@@ -78,6 +82,7 @@ def cover(slug: str, guests: Guests, ctx: Ctx) -> Response:
 @router.post(
     "/{slug}/search",
     response_model=SearchResult,
+    responses=errors(400, 403, 404, 413, 422, 429),
     openapi_extra=multipart_body({"selfie": _SELFIES}, ["selfie"]),
 )
 async def search(
@@ -119,7 +124,13 @@ def _search_result(outcome: SearchOutcome) -> SearchResult:
     return SearchResult(matches=matches, guest_pass=guest_pass, skipped_selfies=outcome.skipped_selfies)
 
 
-@router.get("/{slug}/photos/{photo_id}/{variant}", response_class=Response)
+@router.get(
+    "/{slug}/photos/{photo_id}/{variant}",
+    response_class=Response,
+    responses=content(*MEDIA_TYPES, description="The image; `download` is the original as a file.")
+    | REDIRECT
+    | errors(403, 404, 422, 429),
+)
 def guest_image(
     slug: str,
     photo_id: uuid.UUID,
@@ -173,12 +184,18 @@ async def _download_request(request: Request) -> tuple[DownloadRequest, str | No
             422,
             "validation_error",
             "photo_ids must list 1 to 1000 photo ids.",
-            exc.errors(include_url=False, include_context=False),
+            exc.errors(include_url=False, include_context=False, include_input=False),
         ) from None
     raise ApiError(415, "unsupported_media_type", 'Send JSON {"photo_ids": [...]} or a form.')
 
 
-@router.post("/{slug}/download", response_class=StreamingResponse, openapi_extra=_ZIP_BODY)
+@router.post(
+    "/{slug}/download",
+    response_class=StreamingResponse,
+    responses=content("application/zip", description="A ZIP of the originals, streamed.")
+    | errors(400, 403, 404, 415, 422, 429),
+    openapi_extra=_ZIP_BODY,
+)
 async def download_zip(
     slug: str, request: Request, guests: Guests, code: AccessCode = None, t: GuestPass = None
 ) -> StreamingResponse:

@@ -16,7 +16,7 @@ from eventlens.errors import error_body
 from eventlens.events.service import get_event_for
 from eventlens.faces.schemas import FaceList, FaceRead
 from eventlens.models import Event, PhotoSource, PhotoStatus, User
-from eventlens.openapi import BINARY, multipart_body
+from eventlens.openapi import BINARY, REDIRECT, content, errors, multipart_body
 from eventlens.photos import images, ingest, listing, service
 from eventlens.photos.images import Variant
 from eventlens.photos.schemas import (
@@ -53,6 +53,8 @@ def _source(request: Request, principal_via: str) -> PhotoSource:
     "/events/{event_id}/photos",
     status_code=status.HTTP_201_CREATED,
     response_model=UploadResult,
+    responses=errors(400, 401, 403, 404, 409, 413, 415, 422, 507)
+    | {200: {"model": UploadResult, "description": "Every file was already in the event."}},
     openapi_extra=multipart_body({"files": {"type": "array", "items": BINARY}}, ["files"]),
 )
 async def upload_photos(
@@ -89,7 +91,7 @@ def _upload_response(result: UploadResult) -> JSONResponse:
     return JSONResponse(payload, status_code=201 if result.stored else 200)
 
 
-@router.get("/events/{event_id}/photos", response_model=PhotoList)
+@router.get("/events/{event_id}/photos", response_model=PhotoList, responses=errors(401, 404, 422))
 def list_photos(
     event_id: uuid.UUID,
     user: CurrentUser,
@@ -104,19 +106,21 @@ def list_photos(
     return PhotoList(items=[PhotoRead.of(p) for p in rows], next_cursor=next_cursor)
 
 
-@router.post("/events/{event_id}/photos/exists", response_model=HashAnswer)
+@router.post(
+    "/events/{event_id}/photos/exists", response_model=HashAnswer, responses=errors(400, 401, 403, 404, 422)
+)
 def photos_exist(event_id: uuid.UUID, body: HashQuery, user: CurrentUser, db: DbSession) -> HashAnswer:
     """Which of these files (by SHA-256) the event already has: lets a client skip them before uploading."""
     event = get_event_for(db, user, event_id)
     return HashAnswer(existing=listing.known_hashes(db, event, body.sha256))
 
 
-@router.get("/photos/{photo_id}", response_model=PhotoRead)
+@router.get("/photos/{photo_id}", response_model=PhotoRead, responses=errors(401, 404, 422))
 def read_photo(photo_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PhotoRead:
     return PhotoRead.of(service.get_photo_for(db, user, photo_id))
 
 
-@router.patch("/photos/{photo_id}", response_model=PhotoRead)
+@router.patch("/photos/{photo_id}", response_model=PhotoRead, responses=errors(400, 401, 403, 404, 422))
 def update_photo(photo_id: uuid.UUID, body: PhotoUpdate, user: CurrentUser, db: DbSession) -> PhotoRead:
     """`{"hidden": true}` keeps the photo from guests (search, downloads, cover); `false` shows it again."""
     photo = service.get_photo_for(db, user, photo_id)
@@ -124,7 +128,11 @@ def update_photo(photo_id: uuid.UUID, body: PhotoUpdate, user: CurrentUser, db: 
     return PhotoRead.of(photo)
 
 
-@router.post("/events/{event_id}/photos/bulk", response_model=BulkResult)
+@router.post(
+    "/events/{event_id}/photos/bulk",
+    response_model=BulkResult,
+    responses=errors(400, 401, 403, 404, 422, 507),
+)
 def bulk_photos(
     event_id: uuid.UUID, body: BulkRequest, user: CurrentUser, db: DbSession, ctx: Ctx
 ) -> BulkResult:
@@ -136,13 +144,17 @@ def bulk_photos(
     )
 
 
-@router.delete("/photos/{photo_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/photos/{photo_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404, 422, 507)
+)
 def delete_photo(photo_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> None:
     """Delete the photo with its original, previews and faces."""
     service.delete_photo(db, ctx.storage, service.get_photo_for(db, user, photo_id))
 
 
-@router.post("/events/{event_id}/reprocess", response_model=ReprocessResult)
+@router.post(
+    "/events/{event_id}/reprocess", response_model=ReprocessResult, responses=errors(400, 401, 403, 404, 422)
+)
 def reprocess(
     event_id: uuid.UUID, user: CurrentUser, db: DbSession, body: ReprocessRequest | None = None
 ) -> ReprocessResult:
@@ -152,14 +164,20 @@ def reprocess(
     return ReprocessResult(queued=service.reprocess(db, event, only_failed=scope == "failed"))
 
 
-@router.get("/photos/{photo_id}/faces", response_model=FaceList)
+@router.get("/photos/{photo_id}/faces", response_model=FaceList, responses=errors(401, 404, 422))
 def photo_faces(photo_id: uuid.UUID, user: CurrentUser, db: DbSession) -> FaceList:
     """The faces found in the photo: boxes (pixels of the upright original), scores, engine."""
     photo = service.get_photo_for(db, user, photo_id)
     return FaceList(items=[FaceRead.of(f) for f in listing.faces_of(db, photo)])
 
 
-@router.get("/photos/{photo_id}/{variant}", response_class=Response)
+@router.get(
+    "/photos/{photo_id}/{variant}",
+    response_class=Response,
+    responses=content(*images.MEDIA_TYPES, description="The image (previews and thumbnails are WebP).")
+    | REDIRECT
+    | errors(401, 404, 422),
+)
 def photo_image(
     photo_id: uuid.UUID, variant: Variant, user: CurrentUser, ctx: Ctx, download: bool = False
 ) -> Response:

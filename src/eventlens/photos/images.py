@@ -17,6 +17,8 @@ from eventlens.photos.service import get_photo_for
 from eventlens.storage.base import ObjectNotFound
 
 Variant = Literal["original", "preview", "thumbnail"]
+# What an image answer can be: an original as uploaded, or a WebP preview or thumbnail.
+MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
 
 
 def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download: bool = False) -> Response:

@@ -17,6 +17,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from eventlens.photos.errors import IngestError, TooLarge
 from eventlens.photos.filenames import name_from_form
 from eventlens.photos.spool import Spooled, SpoolWriter
+from eventlens.storage.base import ObjectStoreError, write_error
 
 
 class MalformedUpload(Exception):
@@ -203,13 +204,16 @@ async def receive_multipart(
 ) -> Received:
     """Spool every ``file_field`` part of a multipart body to ``dest_dir``; other fields come back as text.
 
-    On any failure (client gone, malformed body) everything spooled so far is removed.
+    On any failure (client gone, malformed body, full disk) everything spooled so far is removed.
     """
     ctype, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
         raise MalformedUpload("Send the photos as multipart/form-data with one or more parts named 'files'.")
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        dest_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error("the upload spool", exc) from exc
     receiver = _Receiver(dest_dir, max_bytes, max_files, file_field)
     callbacks = {
         name: getattr(receiver, name)
@@ -233,7 +237,7 @@ async def receive_multipart(
             raise MalformedUpload("The upload ended in the middle of a file.")
     except BaseException as exc:
         receiver.abort()
-        if isinstance(exc, MalformedUpload):
+        if isinstance(exc, MalformedUpload | ObjectStoreError):  # a full spool disk is ours, not the client's
             raise
         if isinstance(exc, Exception) and not isinstance(exc, OSError):
             raise MalformedUpload(f"The multipart body could not be read: {exc}") from exc

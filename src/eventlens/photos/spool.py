@@ -7,6 +7,7 @@ and an oversized upload is cut off as soon as it passes the limit rather than af
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,7 @@ from types import TracebackType
 from typing import IO, BinaryIO, Protocol, Self, cast
 
 from eventlens.photos.errors import EmptyFile, TooLarge
+from eventlens.storage.base import write_error
 
 __all__ = [
     "CHUNK_SIZE",
@@ -78,17 +80,22 @@ class SpoolWriter:
 
     ``write`` raises :class:`TooLarge` before writing the chunk that would pass ``max_bytes``, so even the
     partial file never exceeds the limit. ``finish`` raises :class:`EmptyFile` for zero bytes (and has
-    already deleted the file). ``abort`` is idempotent. Blocking: call it from a worker thread in async code.
+    already deleted the file). A full disk or a read-only spool folder raises
+    :class:`~eventlens.storage.base.StorageFull` (other I/O errors ``ObjectStoreError``) and the partial
+    file is gone. ``abort`` is idempotent. Blocking: call it from a worker thread in async code.
     """
 
     def __init__(self, dest_dir: Path, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
         self._hash = hashlib.sha256()
-        # delete=False: the file must outlive this object (it becomes the Spooled); we unlink on failure.
-        self._file: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()/abort()
-            mode="wb", dir=dest_dir, prefix="upload-", suffix=".part", delete=False
-        )
+        try:
+            # delete=False: the file must outlive this object (it becomes the Spooled); we unlink on failure.
+            self._file: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in finish()/abort()
+                mode="wb", dir=dest_dir, prefix="upload-", suffix=".part", delete=False
+            )
+        except OSError as exc:
+            raise write_error("the upload spool", exc) from exc
         self.path = Path(self._file.name)
 
     def write(self, chunk: bytes) -> None:
@@ -98,12 +105,20 @@ class SpoolWriter:
         if self.size + len(chunk) > self.max_bytes:
             raise TooLarge(self.max_bytes)
         self._hash.update(chunk)
-        self._file.write(chunk)
+        try:
+            self._file.write(chunk)
+        except OSError as exc:
+            self.abort()
+            raise write_error("the upload spool", exc) from exc
         self.size += len(chunk)
 
     def finish(self) -> Spooled:
         """Close the file and hand it over as a :class:`Spooled`."""
-        self._file.close()
+        try:
+            self._file.close()  # flushes the last buffered bytes: the disk can fill up here too
+        except OSError as exc:
+            self.abort()
+            raise write_error("the upload spool", exc) from exc
         if self.size == 0:
             self.abort()
             raise EmptyFile()
@@ -111,7 +126,9 @@ class SpoolWriter:
 
     def abort(self) -> None:
         """Close and delete the partial file."""
-        self._file.close()
+        # Closing flushes the buffer, which fails again on a full disk; the unlink must happen anyway.
+        with contextlib.suppress(OSError):
+            self._file.close()
         self.path.unlink(missing_ok=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -17,12 +18,37 @@ class ObjectStoreError(Exception):
     """The store failed (I/O, network, credentials)."""
 
 
+class StorageFull(ObjectStoreError):
+    """No write can succeed until someone acts: the disk or quota is full, or the folder is read-only.
+
+    Unlike a network blip, retrying soon does not help, so the API answers 507 rather than 503.
+    """
+
+    def __init__(self, message: str, *, read_only: bool = False) -> None:
+        super().__init__(message)
+        self.read_only = read_only
+
+
 class ObjectNotFound(ObjectStoreError, KeyError):
     """No object under that key."""
 
 
 class InvalidKey(ObjectStoreError, ValueError):
     """The key is not a safe relative path."""
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def write_error(what: str, exc: OSError) -> ObjectStoreError:
+    """The store's error for an ``OSError`` while writing ``what``: :class:`StorageFull` for a full disk
+    or quota and a read-only (or unwritable) folder, a plain :class:`ObjectStoreError` otherwise."""
+    if exc.errno in _FULL:
+        return StorageFull(f"cannot write {what}: the disk is full ({exc.strerror})")
+    if exc.errno in _READ_ONLY:
+        return StorageFull(f"cannot write {what}: the folder is read-only ({exc.strerror})", read_only=True)
+    return ObjectStoreError(f"cannot write {what}: {exc}")
 
 
 def validate_key(key: str) -> str:

@@ -17,6 +17,7 @@ from eventlens.storage.base import (
     ObjectStoreError,
     validate_key,
     validate_prefix,
+    write_error,
 )
 
 _TMP_PREFIX = ".tmp-"
@@ -61,13 +62,13 @@ class LocalObjectStore:
         try:
             self._write(key, Path(path))
         except OSError as exc:
-            raise ObjectStoreError(f"cannot store {key}: {exc}") from exc
+            raise write_error(key, exc) from exc
 
     def put_stream(self, key: str, stream: BinaryIO, content_type: str | None = None) -> int:
         try:
             return self._write(key, stream)
         except OSError as exc:
-            raise ObjectStoreError(f"cannot store {key}: {exc}") from exc
+            raise write_error(key, exc) from exc
 
     def open(self, key: str) -> BinaryIO:
         try:
@@ -98,7 +99,10 @@ class LocalObjectStore:
 
     def delete(self, key: str) -> None:
         path = self._path(key)
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:  # a read-only folder: the caller keeps its row and says why
+            raise write_error(key, exc) from exc
         self._prune(path.parent)
 
     def _prune(self, folder: Path) -> None:
@@ -144,7 +148,10 @@ class LocalObjectStore:
     def delete_prefix(self, prefix: str) -> int:
         keys = list(self.list_keys(prefix))
         for key in keys:
-            self._path(key).unlink(missing_ok=True)
+            try:
+                self._path(key).unlink(missing_ok=True)
+            except OSError as exc:
+                raise write_error(key, exc) from exc
         base = self._path(prefix[:-1])
         if base.is_dir():
             shutil.rmtree(base, ignore_errors=True)

@@ -9,19 +9,40 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from eventlens.storage.base import ObjectNotFound, ObjectStoreError, validate_key, validate_prefix
+from eventlens.storage.base import (
+    ObjectNotFound,
+    ObjectStoreError,
+    StorageFull,
+    validate_key,
+    validate_prefix,
+)
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 # Multipart above 16 MB: big originals upload in parallel parts, photos below in one request.
 _TRANSFER = TransferConfig(multipart_threshold=16 * 1024 * 1024, multipart_chunksize=16 * 1024 * 1024)
 
 
+# What S3-compatible servers answer when the bucket or the disks behind it are full (MinIO, Ceph, R2).
+_FULL_CODES = {"XMinioStorageFull", "InsufficientStorage", "QuotaExceeded", "StorageFull"}
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _put_error(key: str, exc: Exception) -> ObjectStoreError:
+    # boto3's upload_file wraps the ClientError in S3UploadFailedError (raised inside its except block).
+    cause = exc.__context__ if isinstance(exc, S3UploadFailedError) else exc
+    if isinstance(cause, ClientError):
+        status = cause.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if _code(cause) in _FULL_CODES or status == 507:
+            return StorageFull(f"S3 put {key}: the bucket has no room ({_code(cause) or status})")
+    return ObjectStoreError(f"S3 put {key}: {exc}")
 
 
 class _FullReader:
@@ -117,8 +138,8 @@ class S3ObjectStore:
         extra = {"ContentType": content_type} if content_type else None
         try:
             self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra, Config=_TRANSFER)
-        except (ClientError, BotoCoreError) as exc:
-            raise ObjectStoreError(f"S3 put {key}: {exc}") from exc
+        except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
+            raise _put_error(key, exc) from exc
 
     def put_stream(self, key: str, stream: BinaryIO, content_type: str | None = None) -> int:
         validate_key(key)
@@ -126,8 +147,8 @@ class S3ObjectStore:
         extra = {"ContentType": content_type} if content_type else None
         try:
             self.client.upload_fileobj(counter, self.bucket, key, ExtraArgs=extra, Config=_TRANSFER)
-        except (ClientError, BotoCoreError) as exc:
-            raise ObjectStoreError(f"S3 put {key}: {exc}") from exc
+        except (ClientError, BotoCoreError, S3UploadFailedError) as exc:
+            raise _put_error(key, exc) from exc
         return counter.count
 
     def open(self, key: str) -> BinaryIO:
