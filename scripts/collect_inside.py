@@ -14,7 +14,7 @@ clone = Path(sys.argv[1]).resolve()
 allowed = [
     clone,
     Path(sys.base_prefix).resolve(),
-    *(Path(p) for p in ("/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/dev", "/tmp", "/var/tmp")),
+    *(Path(p) for p in ("/usr", "/lib", "/lib64", "/etc", "/proc", "/sys", "/dev", "/tmp", "/var/tmp")),  # noqa: S108 (read-allowed roots, not files we create)
 ]
 outside: list[str] = []
 
