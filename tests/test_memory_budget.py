@@ -25,6 +25,7 @@ import httpx
 from eventlens.photos.decode_budget import DEFAULT_BUDGET_BYTES
 from tests.factories import PASSWORD
 from tests.photos.bombs import flat_png
+from tests.support.processes import wait_healthy
 from tests.test_serve import _free_port
 
 MB = 2**20
@@ -41,16 +42,7 @@ def _status(pid: int, field: str) -> int:
 
 
 def _wait_up(base: str, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-        assert time.monotonic() < deadline, "server did not come up within 60 s"
-        time.sleep(0.2)
+    wait_healthy(base, proc, lambda: proc.stdout.read() if proc.stdout else "")
 
 
 def _wait_indexed(api: httpx.Client, event_id: str, count: int) -> list[dict[str, Any]]:

@@ -7,12 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.factories import PASSWORD
+from tests.support.processes import wait_healthy
 
 
 def _free_port() -> int:
@@ -36,16 +36,7 @@ def test_serve_starts_on_embedded_defaults_and_answers_over_a_socket(tmp_path: P
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "server did not come up within 60 s"
-            time.sleep(0.2)
+        wait_healthy(base, proc, lambda: proc.stdout.read() if proc.stdout else "")
         ready = httpx.get(f"{base}/readyz")
         assert ready.status_code == 200, ready.text
         assert ready.json()["checks"] == {

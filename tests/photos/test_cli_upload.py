@@ -6,18 +6,17 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from eventlens.config import Settings
 from tests.factories import api_token, create_event, settings_env, signup
 from tests.photos.names import NFD_CAFE, THAI, jpeg
+from tests.support.processes import wait_healthy
 
 EVENTLENS = Path(sys.executable).parent / "eventlens"
 
@@ -42,16 +41,7 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, (tmp_path / "api.log").read_text()
-            assert time.monotonic() < deadline, "the API did not come up within 60 s"
-            time.sleep(0.2)
+        wait_healthy(url, proc, lambda: (tmp_path / "api.log").read_text())
         yield url
     finally:
         proc.terminate()

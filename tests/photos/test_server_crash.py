@@ -36,6 +36,7 @@ from eventlens.photos import keys, leftovers, processing
 from eventlens.photos.repository import PhotoRepository
 from eventlens.storage.local import LocalObjectStore
 from tests.factories import api_token, create_event, settings_env, signup
+from tests.support.processes import wait_healthy
 
 EVENTLENS = Path(sys.executable).parent / "eventlens"
 PHOTOS = 30
@@ -66,16 +67,7 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.proc.poll() is None, f"serve exited at start:\n{self.output()}"
-            assert time.monotonic() < deadline, f"serve did not come up within 90 s:\n{self.output()}"
-            time.sleep(0.2)
+        wait_healthy(self.url, self.proc, self.output, timeout=90)
 
     def kill(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
