@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageOps
 
 from eventlens.bench import bins, calibrate, svg
 from eventlens.bench.accuracy import Results
+from eventlens.bench.cells import lookalike_row, mean_sd, num
 from eventlens.bench.scoring import Query
 
 THUMB_SIDE = 160
@@ -106,18 +107,6 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
     return f"<table><tr>{th}</tr>{body}</table>"
 
 
-def _f(v: float, digits: int = 4) -> str:
-    return "-" if math.isnan(v) else f"{v:.{digits}f}"
-
-
-def _pm(mean_sd: tuple[float, float]) -> str:
-    return "-" if math.isnan(mean_sd[0]) else f"{mean_sd[0]:.4f} ± {mean_sd[1]:.4f}"
-
-
-def _tier(value: float, high: float, possible: float) -> str:
-    return "high" if value >= high else "possible" if value >= possible else "below"
-
-
 def _curve_chart(r: Results) -> str:
     ix = r.ix
     lo = max(0.0, min(ix.possible_threshold, r.cv.final.possible) - 0.15)
@@ -191,9 +180,14 @@ def write(r: Results, folder: Path) -> Path:
         _table(
             ["tier", "threshold", "precision", "recall"],
             [
-                ["high", f"{ix.match_threshold:.3f}", _f(d.high_precision), _f(d.high_recall)],
-                ["high + possible", f"{ix.possible_threshold:.3f}", _f(d.both_precision), _f(d.both_recall)],
-                ["possible band", "", _f(d.band_precision), f"{d.band_photos} photos"],
+                ["high", f"{ix.match_threshold:.3f}", num(d.high_precision), num(d.high_recall)],
+                [
+                    "high + possible",
+                    f"{ix.possible_threshold:.3f}",
+                    num(d.both_precision),
+                    num(d.both_recall),
+                ],
+                ["possible band", "", num(d.band_precision), f"{d.band_photos} photos"],
             ],
         ),
         f"<p>{r.unverifiable} returned photos are unverifiable (the face that matched is a bystander "
@@ -204,15 +198,18 @@ def write(r: Results, folder: Path) -> Path:
         _table(
             ["held-out measure", "mean ± sd"],
             [
-                ["high threshold chosen", _pm(cv.tier_mean_sd("high"))],
-                ["possible threshold chosen", _pm(cv.tier_mean_sd("possible"))],
+                ["high threshold chosen", mean_sd(cv.tier_mean_sd("high"))],
+                ["possible threshold chosen", mean_sd(cv.tier_mean_sd("possible"))],
                 [
                     f"high-tier precision (goal ≥ {calibrate.MIN_PRECISION})",
-                    _pm(cv.mean_sd("high_precision")),
+                    mean_sd(cv.mean_sd("high_precision")),
                 ],
-                ["high-tier recall", _pm(cv.mean_sd("high_recall"))],
-                [f"high + possible recall (goal ≥ {calibrate.MIN_RECALL})", _pm(cv.mean_sd("both_recall"))],
-                ["possible band precision", _pm(cv.mean_sd("band_precision"))],
+                ["high-tier recall", mean_sd(cv.mean_sd("high_recall"))],
+                [
+                    f"high + possible recall (goal ≥ {calibrate.MIN_RECALL})",
+                    mean_sd(cv.mean_sd("both_recall")),
+                ],
+                ["possible band precision", mean_sd(cv.mean_sd("band_precision"))],
             ],
         ),
         f"<p>Chosen on every person: high {cv.final.high:.3f}, possible {cv.final.possible:.3f}.</p>",
@@ -225,10 +222,10 @@ def write(r: Results, folder: Path) -> Path:
                     str(f.people),
                     f"{f.tiers.high:.3f}",
                     f"{f.tiers.possible:.3f}",
-                    _f(f.figures.high_precision),
-                    _f(f.figures.high_recall),
-                    _f(f.figures.both_recall),
-                    _f(f.figures.band_precision),
+                    num(f.figures.high_precision),
+                    num(f.figures.high_recall),
+                    num(f.figures.both_recall),
+                    num(f.figures.band_precision),
                 ]
                 for f in cv.folds
             ],
@@ -241,10 +238,10 @@ def write(r: Results, folder: Path) -> Path:
                     m.method,
                     str(m.selfies),
                     str(m.people),
-                    _f(m.figures.high_precision),
-                    _f(m.figures.high_recall),
-                    _f(m.figures.both_precision),
-                    _f(m.figures.both_recall),
+                    num(m.figures.high_precision),
+                    num(m.figures.high_recall),
+                    num(m.figures.both_precision),
+                    num(m.figures.both_recall),
                 ]
                 for m in r.multi
             ],
@@ -256,9 +253,9 @@ def write(r: Results, folder: Path) -> Path:
             [
                 [
                     det.label,
-                    f"{_f(det.recall, 3)} ({det.found}/{det.total})",
-                    f"{_f(idn.recall, 3)} ({idn.found}/{idn.total})",
-                    f"{_f(idn.recall_possible, 3)} ({idn.found_possible}/{idn.total})",
+                    f"{num(det.recall, 3)} ({det.found}/{det.total})",
+                    f"{num(idn.recall, 3)} ({idn.found}/{idn.total})",
+                    f"{num(idn.recall_possible, 3)} ({idn.found_possible}/{idn.total})",
                 ]
                 for det, idn in zip(r.widths.detection, r.widths.identification, strict=True)
             ],
@@ -266,18 +263,7 @@ def write(r: Results, folder: Path) -> Path:
         "<h2>Look-alikes</h2>",
         _table(
             ["person", "closest other", "typical", "tier", "worst pair", "tier", "own median"],
-            [
-                [
-                    a.person,
-                    a.closest,
-                    f"{a.score:.3f}",
-                    _tier(a.score, ix.match_threshold, ix.possible_threshold),
-                    f"{a.best_pair:.3f}",
-                    _tier(a.best_pair, ix.match_threshold, ix.possible_threshold),
-                    _f(a.own_median, 3),
-                ]
-                for a in r.lookalikes
-            ],
+            [lookalike_row(a, ix) for a in r.lookalikes],
         ),
     ]
     for kind, heading in (

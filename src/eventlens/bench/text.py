@@ -10,19 +10,7 @@ from rich.table import Table
 
 from eventlens.bench import bins, calibrate
 from eventlens.bench.accuracy import Results
-
-
-def _f(v: float, digits: int = 4) -> str:
-    return "-" if math.isnan(v) else f"{v:.{digits}f}"
-
-
-def _pm(mean_sd: tuple[float, float]) -> str:
-    mean, sd = mean_sd
-    return "-" if math.isnan(mean) else f"{mean:.4f} ± {sd:.4f}"
-
-
-def tier(value: float, high: float, possible: float) -> str:
-    return "high" if value >= high else "possible" if value >= possible else "below"
+from eventlens.bench.cells import lookalike_row, mean_sd, num
 
 
 def print_results(out: Console, r: Results, lookalike_rows: int | None = 12) -> None:
@@ -41,9 +29,11 @@ def print_results(out: Console, r: Results, lookalike_rows: int | None = 12) -> 
 
     d = r.defaults
     table = Table("tier", "threshold", "precision", "recall", title="At the engine's thresholds")
-    table.add_row("high", f"{ix.match_threshold:.3f}", _f(d.high_precision), _f(d.high_recall))
-    table.add_row("high + possible", f"{ix.possible_threshold:.3f}", _f(d.both_precision), _f(d.both_recall))
-    table.add_row("possible band", "", _f(d.band_precision), f"{d.band_photos} photos")
+    table.add_row("high", f"{ix.match_threshold:.3f}", num(d.high_precision), num(d.high_recall))
+    table.add_row(
+        "high + possible", f"{ix.possible_threshold:.3f}", num(d.both_precision), num(d.both_recall)
+    )
+    table.add_row("possible band", "", num(d.band_precision), f"{d.band_photos} photos")
     out.print(table)
     strict_p, _ = r.strict_curve.at(ix.match_threshold)
     out.print(
@@ -55,15 +45,17 @@ def print_results(out: Console, r: Results, lookalike_rows: int | None = 12) -> 
     folds = len(cv.folds)
     seeds = len({f.seed for f in cv.folds})
     table = Table("held-out measure", "mean ± sd", title=f"Cross-validation: {folds} folds ({seeds} seeds)")
-    table.add_row("high threshold chosen", _pm(cv.tier_mean_sd("high")))
-    table.add_row("possible threshold chosen", _pm(cv.tier_mean_sd("possible")))
+    table.add_row("high threshold chosen", mean_sd(cv.tier_mean_sd("high")))
+    table.add_row("possible threshold chosen", mean_sd(cv.tier_mean_sd("possible")))
     table.add_row(
-        f"high-tier precision (goal ≥ {calibrate.MIN_PRECISION})", _pm(cv.mean_sd("high_precision"))
+        f"high-tier precision (goal ≥ {calibrate.MIN_PRECISION})", mean_sd(cv.mean_sd("high_precision"))
     )
-    table.add_row("high-tier recall", _pm(cv.mean_sd("high_recall")))
-    table.add_row(f"high + possible recall (goal ≥ {calibrate.MIN_RECALL})", _pm(cv.mean_sd("both_recall")))
-    table.add_row("high + possible precision", _pm(cv.mean_sd("both_precision")))
-    table.add_row("possible band precision", _pm(cv.mean_sd("band_precision")))
+    table.add_row("high-tier recall", mean_sd(cv.mean_sd("high_recall")))
+    table.add_row(
+        f"high + possible recall (goal ≥ {calibrate.MIN_RECALL})", mean_sd(cv.mean_sd("both_recall"))
+    )
+    table.add_row("high + possible precision", mean_sd(cv.mean_sd("both_precision")))
+    table.add_row("possible band precision", mean_sd(cv.mean_sd("band_precision")))
     out.print(table)
     f = cv.final_figures
     out.print(
@@ -88,10 +80,10 @@ def print_results(out: Console, r: Results, lookalike_rows: int | None = 12) -> 
             row.method,
             str(row.selfies),
             str(row.people),
-            _f(g.high_precision),
-            _f(g.high_recall),
-            _f(g.both_precision),
-            _f(g.both_recall),
+            num(g.high_precision),
+            num(g.high_recall),
+            num(g.both_precision),
+            num(g.both_recall),
         )
     out.print(table)
 
@@ -102,9 +94,9 @@ def print_results(out: Console, r: Results, lookalike_rows: int | None = 12) -> 
     for det, ident in zip(w.detection, w.identification, strict=True):
         table.add_row(
             det.label,
-            f"{_f(det.recall, 3)} ({det.found}/{det.total})",
-            f"{_f(ident.recall, 3)} ({ident.found}/{ident.total})",
-            f"{_f(ident.recall_possible, 3)} ({ident.found_possible}/{ident.total})",
+            f"{num(det.recall, 3)} ({det.found}/{det.total})",
+            f"{num(ident.recall, 3)} ({ident.found}/{ident.total})",
+            f"{num(ident.recall_possible, 3)} ({ident.found_possible}/{ident.total})",
         )
     out.print(table)
     out.print(
@@ -125,13 +117,5 @@ def print_results(out: Console, r: Results, lookalike_rows: int | None = 12) -> 
         title="Look-alikes: the closest other person, as the person's own searches score them",
     )
     for a in rows:
-        table.add_row(
-            a.person,
-            a.closest,
-            f"{a.score:.3f}",
-            tier(a.score, ix.match_threshold, ix.possible_threshold),
-            f"{a.best_pair:.3f}",
-            tier(a.best_pair, ix.match_threshold, ix.possible_threshold),
-            _f(a.own_median, 3),
-        )
+        table.add_row(*lookalike_row(a, ix))
     out.print(table)
