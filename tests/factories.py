@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.support.processes import clean_env
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -83,11 +85,10 @@ def settings_env(settings: Any, **overrides: object) -> dict[str, str]:
     Every Settings field becomes ``EVENTLENS_<NAME>`` (secrets revealed, None left out); inherited
     ``EVENTLENS_*`` variables are dropped so nothing from the test runner leaks in.
     """
-    import os
 
     from pydantic import SecretStr
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")}
+    env = clean_env()
     values = {name: getattr(settings, name) for name in type(settings).model_fields} | overrides
     for name, value in values.items():
         if value is None:

@@ -11,7 +11,6 @@ Run with ``-s`` to see the figures the README quotes.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -25,8 +24,7 @@ import httpx
 from eventlens.photos.decode_budget import DEFAULT_BUDGET_BYTES
 from tests.factories import PASSWORD
 from tests.photos.bombs import flat_png
-from tests.support.processes import wait_healthy
-from tests.test_serve import _free_port
+from tests.support.processes import clean_env, free_port, wait_healthy
 
 MB = 2**20
 # Not pixel decoding, and not bounded by the budget: the engine's work on the decoded copies, request
@@ -56,8 +54,8 @@ def _wait_indexed(api: httpx.Client, event_id: str, count: int) -> list[dict[str
 
 
 def test_hostile_images_at_once_stay_within_the_decode_budget(tmp_path: Path, dataset: Path) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")}
+    port = free_port()
+    env = clean_env()
     env |= {
         "EVENTLENS_PORT": str(port),
         "EVENTLENS_COOKIE_SECURE": "false",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,18 +10,12 @@ from pathlib import Path
 import httpx
 
 from tests.factories import PASSWORD
-from tests.support.processes import wait_healthy
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import clean_env, free_port, wait_healthy
 
 
 def test_serve_starts_on_embedded_defaults_and_answers_over_a_socket(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")}
+    port = free_port()
+    env = clean_env()
     env |= {"EVENTLENS_PORT": str(port), "EVENTLENS_COOKIE_SECURE": "false"}
     eventlens = Path(sys.executable).parent / "eventlens"
     proc = subprocess.Popen(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ftplib
 import shutil
-import socket
 import ssl
 import subprocess
 import threading
@@ -18,12 +17,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from eventlens.ftp.gateway.server import Gateway
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import free_port
 
 
 class ApiServer:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,21 +15,15 @@ from fastapi.testclient import TestClient
 from eventlens.config import Settings
 from tests.factories import api_token, create_event, settings_env, signup
 from tests.photos.names import NFD_CAFE, THAI, jpeg
-from tests.support.processes import wait_healthy
+from tests.support.processes import clean_env, free_port, wait_healthy
 
 EVENTLENS = Path(sys.executable).parent / "eventlens"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     """``eventlens api`` on the test's database and object store (the in-process app shares them)."""
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "api.log").open("wb")
     proc = subprocess.Popen(
         [str(EVENTLENS), "api", "--port", str(port)],
@@ -54,7 +47,7 @@ def _upload(folder: Path, event_id: str, url: str, token: str) -> subprocess.Com
     return subprocess.run(
         [str(EVENTLENS), "upload", str(folder), "--event", event_id, "--server", url, "--parallel", "3"],
         env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")},
+            **clean_env(),
             "EVENTLENS_TOKEN": token,
             "COLUMNS": "200",
         },

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -36,7 +35,7 @@ from eventlens.photos import keys, leftovers, processing
 from eventlens.photos.repository import PhotoRepository
 from eventlens.storage.local import LocalObjectStore
 from tests.factories import api_token, create_event, settings_env, signup
-from tests.support.processes import wait_healthy
+from tests.support.processes import free_port, wait_healthy
 
 EVENTLENS = Path(sys.executable).parent / "eventlens"
 PHOTOS = 30
@@ -45,17 +44,11 @@ LEASE_SECONDS = 3
 BOUNDARY = "crash-test-boundary"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Server:
     """``eventlens serve`` in its own process group, its output in a log file."""
 
     def __init__(self, env: dict[str, str], cwd: Path, log: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
         self._out = log.open("ab")

@@ -6,7 +6,6 @@ events) and also look at what landed.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -14,17 +13,12 @@ import uvicorn
 
 from eventlens.app import create_app
 from eventlens.config import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import free_port
 
 
 class LiveServer:
     def __init__(self, settings: Settings) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings.model_copy(update={"base_url": self.url}), run_jobs=True)
         proxies = settings.trusted_proxies.strip()

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import time
 from collections.abc import Callable
 
 import httpx
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without any ``EVENTLENS_*`` variable, for a server started by a test."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")}
 
 
 def wait_healthy(
