@@ -142,7 +142,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        consumer = start_embedded(ctx.queue, settings.worker_threads) if run_jobs else None
+        consumer = (
+            start_embedded(ctx.queue, settings.worker_threads, settings.sweep_seconds) if run_jobs else None
+        )
         if warm_up:
             threading.Thread(target=ctx.face_engine.warm_up, name="face-engine-warm-up", daemon=True).start()
         try:

@@ -149,7 +149,7 @@ def worker(
     backend = "Redis" if settings.redis_url else f"SQLite ({settings.data_dir / 'queue.db'})"
     console.print(f"EventLens worker consuming jobs from {backend}.")
     try:
-        run_standalone(ctx.queue, threads or settings.worker_threads)
+        run_standalone(ctx.queue, threads or settings.worker_threads, settings.sweep_seconds)
     finally:
         ctx.engine.dispose()
 

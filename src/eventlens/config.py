@@ -71,8 +71,15 @@ class Settings(BaseSettings):
 
     worker_threads: int = Field(2, description="Job threads per worker process (and inside `serve`).")
     job_lease_seconds: int = Field(
-        300,
-        description="How long a worker may hold a photo; after that another takes it over (crash recovery).",
+        20,
+        ge=3,
+        description="A worker's hold on a photo; it renews it every third of this while it works. A killed "
+        "worker's photos are taken over after at most this plus `EVENTLENS_SWEEP_SECONDS`.",
+    )
+    sweep_seconds: float = Field(
+        10,
+        gt=0,
+        description="How often each worker looks for photos whose job was lost (a killed worker, a lost queue).",
     )
 
     # --- accounts

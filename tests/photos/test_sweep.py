@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,8 @@ from sqlalchemy import update
 from eventlens.db import utcnow
 from eventlens.models import Photo, PhotoStatus
 from eventlens.photos import processing
+from eventlens.photos.lease import LeaseKeeper
+from eventlens.photos.repository import PhotoRepository
 from tests.factories import create_event, run_jobs, signup, upload
 
 
@@ -67,3 +70,39 @@ def test_a_live_lease_is_left_to_its_worker(client: TestClient, app: Any, datase
     _age(app, busy, status=PhotoStatus.processing, lease_token="live-worker", lease_until=soon)
     assert processing.sweep(app.state.ctx) == 0
     assert _status(client, busy)[0] == "processing"
+
+
+def test_a_working_worker_keeps_its_lease_past_the_lease_time(
+    client: TestClient, app: Any, dataset: Path
+) -> None:
+    """A photo slower than the lease (a crowd event's tiled pass) is not taken from a live worker."""
+    busy, _other = _upload_two(client, dataset)
+    _drop_queued_jobs(app)
+    ctx = app.state.ctx
+    lease = timedelta(seconds=1)
+    photo_id = uuid.UUID(busy)
+    with ctx.sessions.begin() as db:
+        assert PhotoRepository(db).claim(photo_id, "slow-worker", utcnow(), lease)
+    with LeaseKeeper(ctx.sessions, photo_id, "slow-worker", lease) as keeper:
+        time.sleep(2.5)  # two and a half leases of work
+        with ctx.sessions.begin() as db:
+            assert not PhotoRepository(db).claim(photo_id, "other-worker", utcnow(), lease)
+        assert not keeper.lost
+    time.sleep(1.5)  # the keeper stopped with the work: now the lease runs out
+    with ctx.sessions.begin() as db:
+        assert PhotoRepository(db).claim(photo_id, "other-worker", utcnow(), lease)
+
+
+def test_a_lease_taken_over_is_reported_lost(client: TestClient, app: Any, dataset: Path) -> None:
+    busy, _other = _upload_two(client, dataset)
+    _drop_queued_jobs(app)
+    ctx = app.state.ctx
+    photo_id = uuid.UUID(busy)
+    with ctx.sessions.begin() as db:
+        assert PhotoRepository(db).claim(photo_id, "stalled", utcnow(), timedelta(seconds=1))
+    _age(app, busy, lease_token="someone-else")  # another worker took it over while we stalled
+    with LeaseKeeper(ctx.sessions, photo_id, "stalled", timedelta(seconds=0.6)) as keeper:
+        deadline = time.monotonic() + 5
+        while not keeper.lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert keeper.lost

@@ -27,6 +27,9 @@ class JobSpec:
     retry_backoff: float
     every_minute: bool = False  # also run it once a minute (and when a worker starts)
     every_hour: bool = False  # also run it once an hour (and when a worker starts)
+    # also enqueued by every worker every ``sweep_seconds``: huey's schedule is a minute at the finest,
+    # too slow for taking over a killed worker's photos within seconds
+    often: bool = False
 
     @property
     def periodic(self) -> bool:
@@ -44,6 +47,7 @@ def job(
     retry_backoff: float = 2.0,
     every_minute: bool = False,
     every_hour: bool = False,
+    often: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a job. The function gets the worker's context first, then the enqueued arguments.
 
@@ -54,7 +58,9 @@ def job(
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in _SPECS and _SPECS[name].func is not func:
             raise RuntimeError(f"job {name!r} declared twice")
-        _SPECS[name] = JobSpec(name, func, retries, retry_delay, retry_backoff, every_minute, every_hour)
+        _SPECS[name] = JobSpec(
+            name, func, retries, retry_delay, retry_backoff, every_minute, every_hour, often
+        )
         return func
 
     return register
@@ -108,6 +114,12 @@ class JobQueue:
         """Enqueue every periodic job once now: a starting worker catches up without waiting a minute."""
         for spec in declared_jobs().values():
             if spec.periodic:
+                self.enqueue(spec.name)
+
+    def enqueue_frequent(self) -> None:
+        """Enqueue every ``often`` job once, unless one is already waiting (several workers tick)."""
+        for spec in declared_jobs().values():
+            if spec.often and not self.pending_args(spec.name):
                 self.enqueue(spec.name)
 
     def enqueue(self, name: str, *args: Any, delay: float | None = None) -> None:

@@ -1,7 +1,8 @@
 """Processing one photo in a worker: previews, then faces; idempotent and safe against crashes.
 
 A worker first claims the photo with a lease (an atomic UPDATE), so two workers never process it at
-once; a worker killed mid-way leaves a lease that runs out, and the sweep hands the photo on. The
+once, and renews the lease while it works (lease.py); a worker killed mid-way stops renewing, the
+short lease runs out, and the next sweep hands the photo on. The
 results are written in one transaction that only succeeds while the lease is still ours, and faces
 are replaced rather than added, so running the job twice changes nothing.
 """
@@ -23,6 +24,7 @@ from eventlens.faces.service import detect_faces
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoStatus
 from eventlens.photos import imaging, keys
 from eventlens.photos.errors import DecodeTimeout, IngestError
+from eventlens.photos.lease import LeaseKeeper
 from eventlens.photos.repository import PhotoRepository
 from eventlens.storage.base import ObjectNotFound
 
@@ -50,7 +52,8 @@ def process(ctx: AppContext, photo_id: uuid.UUID) -> None:
             return
         db.expunge(photo)
     try:
-        faces = _work(ctx, photo)
+        with LeaseKeeper(ctx.sessions, photo_id, token, lease):
+            faces = _work(ctx, photo)
     except DecodeTimeout:
         # Many big images at once held the decode budget: not the file's fault, so try again later.
         _release(ctx, photo, token)

@@ -106,6 +106,16 @@ class PhotoRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def renew(self, photo_id: uuid.UUID, token: str, until: datetime) -> bool:
+        """Push this worker's lease out to ``until``; False when the lease is no longer ours."""
+        result = self.db.execute(
+            update(Photo)
+            .where(Photo.id == photo_id, Photo.status == PhotoStatus.processing, Photo.lease_token == token)
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def owned(self, photo_id: uuid.UUID, token: str) -> Photo | None:
         """The photo when this worker still holds its lease (locked for the update that follows)."""
         return self.db.scalar(

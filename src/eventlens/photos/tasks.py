@@ -18,7 +18,7 @@ def process_photo(ctx: AppContext, photo_id: str) -> None:
     processing.process(ctx, uuid.UUID(photo_id))
 
 
-@job("photos.sweep", retries=0, every_minute=True)
+@job("photos.sweep", retries=0, every_minute=True, often=True)
 def sweep_photos(ctx: AppContext) -> None:
     processing.sweep(ctx)
 
