@@ -53,7 +53,7 @@ class FaceRepository:
     def external_ids(self, photo_id: uuid.UUID) -> list[str]:
         """The external index's ids of the photo's faces (empty for faces of a local engine)."""
         q = select(Face.external_id).where(Face.photo_id == photo_id, Face.external_id.is_not(None))
-        return [fid for fid in self.db.scalars(q) if fid]
+        return sorted(fid for fid in self.db.scalars(q) if fid)
 
     def by_external_ids(self, event_id: uuid.UUID, external_ids: Sequence[str]) -> list[ExternalFace]:
         """The event's searchable faces among ``external_ids`` (others: unknown, or not the event's)."""
