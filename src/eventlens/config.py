@@ -111,14 +111,17 @@ class Settings(BaseSettings):
         description="Start of each event's Rekognition collection name (the event id follows).",
     )
     rekognition_match_threshold: float = Field(
-        90.0, ge=0, le=100, description="Rekognition similarity (0-100) from which a photo is \"Photos of you\"."
+        90.0,
+        ge=0,
+        le=100,
+        description='Rekognition similarity (0-100) from which a photo is "Photos of you".',
     )
     rekognition_possible_threshold: float = Field(
         80.0,
         ge=0,
         le=100,
         description="Rekognition `FaceMatchThreshold` (0-100): matches from here to the match threshold "
-        "are \"Maybe you\".",
+        'are "Maybe you".',
     )
     rekognition_rate_limit: str = Field(
         "50/second", description="Rekognition calls per operation, across every process of the install."

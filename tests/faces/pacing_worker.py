@@ -30,7 +30,9 @@ def main(url: str, prefix: str, rate: str, n: int) -> None:
     calls = PacedCalls(client, RateLimiter(None if url == "memory" else url, key_prefix=prefix), rate)
     with Stubber(client) as stubber:
         for _ in range(n):
-            stubber.add_response("delete_faces", {"DeletedFaces": ["f"]}, {"CollectionId": "c", "FaceIds": ["f"]})
+            stubber.add_response(
+                "delete_faces", {"DeletedFaces": ["f"]}, {"CollectionId": "c", "FaceIds": ["f"]}
+            )
         for _ in range(n):
             calls("DeleteFaces", "delete_faces", CollectionId="c", FaceIds=["f"])
     print(json.dumps(made))

@@ -88,18 +88,28 @@ class Rek:
     def create_collection(self, event_id: str) -> None:
         self.stubber.add_response(
             "create_collection",
-            {"CollectionArn": f"arn:aws:rekognition:eu-west-1:123456789012:collection/{PREFIX}{event_id}",
-             "FaceModelVersion": "7.0", "StatusCode": 200},
+            {
+                "CollectionArn": f"arn:aws:rekognition:eu-west-1:123456789012:collection/{PREFIX}{event_id}",
+                "FaceModelVersion": "7.0",
+                "StatusCode": 200,
+            },
             {"CollectionId": f"{PREFIX}{event_id}"},
         )
 
-    def index_faces(self, event_id: str, photo_id: str, faces: list[dict[str, Any]], unindexed: int = 0) -> list[str]:
+    def index_faces(
+        self, event_id: str, photo_id: str, faces: list[dict[str, Any]], unindexed: int = 0
+    ) -> list[str]:
         """Expect IndexFaces for the photo; answer with ``faces`` (boxes as ratios). Returns their FaceIds."""
         ids = [str(uuid.uuid4()) for _ in faces]
         records = [
             {
-                "Face": {"FaceId": fid, "BoundingBox": box, "ImageId": str(uuid.uuid4()),
-                         "ExternalImageId": photo_id, "Confidence": 99.9},
+                "Face": {
+                    "FaceId": fid,
+                    "BoundingBox": box,
+                    "ImageId": str(uuid.uuid4()),
+                    "ExternalImageId": photo_id,
+                    "Confidence": 99.9,
+                },
                 "FaceDetail": {"BoundingBox": box, "Confidence": 99.9, "Landmarks": _landmarks(box)},
             }
             for fid, box in zip(ids, faces, strict=True)
@@ -152,7 +162,9 @@ class Rek:
 
     def delete_faces(self, event_id: str, face_ids: list[str]) -> None:
         self.stubber.add_response(
-            "delete_faces", {"DeletedFaces": face_ids}, {"CollectionId": f"{PREFIX}{event_id}", "FaceIds": face_ids}
+            "delete_faces",
+            {"DeletedFaces": face_ids},
+            {"CollectionId": f"{PREFIX}{event_id}", "FaceIds": face_ids},
         )
 
     def delete_collection(self, event_id: str) -> None:
@@ -163,8 +175,13 @@ class Rek:
 
 def _landmarks(box: dict[str, float]) -> list[dict[str, Any]]:
     x, y, w, h = box["Left"], box["Top"], box["Width"], box["Height"]
-    spots = {"eyeLeft": (0.3, 0.4), "eyeRight": (0.7, 0.4), "nose": (0.5, 0.6),
-             "mouthLeft": (0.35, 0.8), "mouthRight": (0.65, 0.8)}
+    spots = {
+        "eyeLeft": (0.3, 0.4),
+        "eyeRight": (0.7, 0.4),
+        "nose": (0.5, 0.6),
+        "mouthLeft": (0.35, 0.8),
+        "mouthRight": (0.65, 0.8),
+    }
     return [{"Type": t, "X": x + w * fx, "Y": y + h * fy} for t, (fx, fy) in spots.items()]
 
 
@@ -393,7 +410,9 @@ def test_a_search_throttled_past_every_retry_is_503(
     rek.backend.calls.attempts = 2
     rek.throttle("search_faces_by_image")
     rek.throttle("search_faces_by_image")
-    r = _search(TestClient(rek_app, base_url="https://testserver"), ev["slug"], (dataset / SELFIE).read_bytes())
+    r = _search(
+        TestClient(rek_app, base_url="https://testserver"), ev["slug"], (dataset / SELFIE).read_bytes()
+    )
     assert_error(r, 503, "busy")
     assert r.headers["Retry-After"] == "5"
 
@@ -404,6 +423,7 @@ def test_an_event_without_indexed_photos_answers_without_calling_aws(
     signup(rc)
     event = create_event(rc, name="Empty")
     assert rc.post(f"/api/events/{event['id']}/publish").status_code == 200
-    r = _search(TestClient(rek_app, base_url="https://testserver"), event["slug"], (dataset / SELFIE).read_bytes())
+    r = _search(
+        TestClient(rek_app, base_url="https://testserver"), event["slug"], (dataset / SELFIE).read_bytes()
+    )
     assert r.status_code == 200 and r.json()["matches"] == []
-

@@ -40,8 +40,11 @@ def busiest_second(stamps: list[float]) -> int:
 
 
 def _workers(url: str, prefix: str) -> list[float]:
-    env = clean_env() | {"PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT),
-                         "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = clean_env() | {
+        "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
     cmd = [sys.executable, "-m", "tests.faces.pacing_worker", url, prefix, f"{RATE}/second", str(CALLS)]
     procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
     stamps: list[float] = []
@@ -53,7 +56,9 @@ def _workers(url: str, prefix: str) -> list[float]:
     return stamps
 
 
-@pytest.mark.skipif(PROFILE != "scaled", reason="two processes share a rate only through Redis (scaled profile)")
+@pytest.mark.skipif(
+    PROFILE != "scaled", reason="two processes share a rate only through Redis (scaled profile)"
+)
 def test_two_worker_processes_sharing_redis_stay_within_the_rate(settings: Settings) -> None:
     assert settings.redis_url
     stamps = _workers(settings.redis_url, settings.redis_prefix)
@@ -84,7 +89,9 @@ def test_two_threads_of_one_process_stay_within_the_rate(monkeypatch: pytest.Mon
         calls = PacedCalls(client, limiter, f"{RATE}/second")
         with Stubber(client) as stubber:
             for _ in range(CALLS):
-                stubber.add_response("delete_faces", {"DeletedFaces": ["f"]}, {"CollectionId": "c", "FaceIds": ["f"]})
+                stubber.add_response(
+                    "delete_faces", {"DeletedFaces": ["f"]}, {"CollectionId": "c", "FaceIds": ["f"]}
+                )
             for _ in range(CALLS):
                 calls("DeleteFaces", "delete_faces", CollectionId="c", FaceIds=["f"])
 

@@ -60,9 +60,7 @@ class FaceRepository:
         found: list[ExternalFace] = []
         ids = list(dict.fromkeys(external_ids))
         for start in range(0, len(ids), ID_CHUNK):
-            q = select(
-                Face.external_id, Face.photo_id, Face.box_x, Face.box_y, Face.box_w, Face.box_h
-            ).where(
+            q = select(Face.external_id, Face.photo_id, Face.box_x, Face.box_y, Face.box_w, Face.box_h).where(
                 Face.event_id == event_id,
                 Face.searchable == true(),
                 Face.external_id.in_(ids[start : start + ID_CHUNK]),

@@ -248,7 +248,10 @@ class RekognitionBackend(FaceBackend):
         for start in range(0, len(ids), DELETE_BATCH):
             try:
                 self.calls(
-                    "DeleteFaces", "delete_faces", CollectionId=name, FaceIds=ids[start : start + DELETE_BATCH]
+                    "DeleteFaces",
+                    "delete_faces",
+                    CollectionId=name,
+                    FaceIds=ids[start : start + DELETE_BATCH],
                 )
             except ClientError as exc:
                 if error_code(exc) == "ResourceNotFoundException":
