@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens import api_docs, health, metrics, security
 from eventlens.auth import endpoints as auth_endpoints
@@ -18,8 +19,8 @@ from eventlens.db import make_engine, make_session_factory
 from eventlens.errors import install_error_handlers
 from eventlens.events import endpoints as events_endpoints
 from eventlens.events import live as events_live
+from eventlens.faces.backend import FaceBackend
 from eventlens.faces.engine.registry import load_engine
-from eventlens.faces.service import FaceSearch
 from eventlens.ftp import endpoints as ftp_endpoints
 from eventlens.ftp import internal as ftp_internal
 from eventlens.guests import endpoints as guests_endpoints
@@ -92,6 +93,26 @@ def site_config(settings: Settings) -> SiteConfig:
     )
 
 
+def build_face_backend(
+    settings: Settings, sessions: sessionmaker[Session], limiter: RateLimiter
+) -> FaceBackend:
+    """The configured face backend: an offline engine searched in memory, or AWS Rekognition."""
+    if settings.face_engine == "rekognition":
+        from eventlens.faces.rekognition.backend import RekognitionBackend
+        from eventlens.faces.rekognition.calls import PacedCalls, make_client
+
+        return RekognitionBackend(
+            PacedCalls(make_client(settings.aws_region), limiter, settings.rekognition_rate_limit),
+            sessions,
+            collection_prefix=settings.rekognition_collection_prefix,
+            match_threshold=settings.rekognition_match_threshold,
+            possible_threshold=settings.rekognition_possible_threshold,
+        )
+    from eventlens.faces.local import LocalBackend
+
+    return LocalBackend(load_engine(settings.face_engine), sessions)
+
+
 def build_context(settings: Settings) -> AppContext:
     """Everything long-lived, built once per process (web app, worker, or both in ``serve``)."""
     import eventlens.jobs.catalog  # noqa: F401  (declares every job before the queue binds them)
@@ -104,7 +125,7 @@ def build_context(settings: Settings) -> AppContext:
         name=f"{settings.redis_prefix}-jobs",
         sqlite_path=settings.data_dir / "queue.db",
     )
-    engine_ = load_engine(settings.face_engine)
+    limiter = RateLimiter(settings.redis_url, key_prefix=settings.redis_prefix)
     holder: list[AppContext] = []
     queue = JobQueue(huey, context_provider=lambda: holder[0])
     after_commit.install(sessions, queue)
@@ -114,10 +135,9 @@ def build_context(settings: Settings) -> AppContext:
         sessions=sessions,
         read_sessions=make_session_factory(engine, read_only=True),
         storage=build_storage(settings),
-        limiter=RateLimiter(settings.redis_url, key_prefix=settings.redis_prefix),
+        limiter=limiter,
         queue=queue,
-        face_engine=engine_,
-        face_search=FaceSearch(sessions, engine_),
+        faces=build_face_backend(settings, sessions, limiter),
         cpu=CpuPool(default_threads()),
     )
     holder.append(ctx)
@@ -146,7 +166,7 @@ def create_app(
             start_embedded(ctx.queue, settings.worker_threads, settings.sweep_seconds) if run_jobs else None
         )
         if warm_up:
-            threading.Thread(target=ctx.face_engine.warm_up, name="face-engine-warm-up", daemon=True).start()
+            threading.Thread(target=ctx.faces.warm_up, name="face-engine-warm-up", daemon=True).start()
         try:
             yield
         finally:

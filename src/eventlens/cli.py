@@ -357,8 +357,8 @@ def faces_reindex(
                 console.print(f"[red]No event has the id or link name[/] {event}")
                 raise typer.Exit(2)
         ids = reindex_ids(ctx.sessions, event_id)
-        engine = ctx.face_engine
-        console.print(f"Re-indexing {len(ids)} photos with {engine.engine_id} ({engine.version}).")
+        faces = ctx.faces
+        console.print(f"Re-indexing {len(ids)} photos with {faces.engine_id} ({faces.version}).")
         columns = (TextColumn("[bold]faces"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, console=console) as progress:
             bar = progress.add_task("reindex", total=len(ids))
@@ -395,7 +395,8 @@ def bench_accuracy(
         os.environ["EVENTLENS_FACE_ENGINE"] = engine_id  # the throw-away install reads its settings
     from eventlens.faces.engine.registry import load_engine
 
-    load_engine(_settings().face_engine)  # fails here, not after indexing, when not installed
+    if _settings().face_engine != "rekognition":  # AWS: no local model (README: AWS Rekognition)
+        load_engine(_settings().face_engine)  # fails here, not after indexing, when not installed
     # The benchmark package is loaded only here: the product never imports it.
     from eventlens.bench import accuracy, report, text
 

@@ -107,6 +107,32 @@ class Settings(BaseSettings):
 
     # --- faces and guests
     face_engine: str = Field("yunet-sface", description="Face engine (see README: Face matching).")
+    # AWS Rekognition (FACE_ENGINE=rekognition; README: Face matching / AWS Rekognition). Credentials come
+    # from boto3's usual chain (AWS_ACCESS_KEY_ID..., AWS_PROFILE, an instance role), never from here.
+    aws_region: str | None = Field(
+        None, description="AWS region of the Rekognition collections (`FACE_ENGINE=rekognition`)."
+    )
+    rekognition_collection_prefix: str = Field(
+        "eventlens-",
+        pattern=r"^[A-Za-z0-9_.\-]{0,200}$",
+        description="Start of each event's Rekognition collection name (the event id follows).",
+    )
+    rekognition_match_threshold: float = Field(
+        90.0,
+        ge=0,
+        le=100,
+        description='Rekognition similarity (0-100) from which a photo is "Photos of you".',
+    )
+    rekognition_possible_threshold: float = Field(
+        80.0,
+        ge=0,
+        le=100,
+        description="Rekognition `FaceMatchThreshold` (0-100): matches from here to the match threshold "
+        'are "Maybe you".',
+    )
+    rekognition_rate_limit: str = Field(
+        "50/second", description="Rekognition calls per operation, across every process of the install."
+    )
     search_rate_limit: str = Field("20/minute", description="Selfie searches allowed per guest address.")
     search_rate_limit_event: str = Field("600/minute", description="Selfie searches allowed per event.")
 

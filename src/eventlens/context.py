@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -13,11 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.cpu import CpuPool
 from eventlens.db import session_scope
-from eventlens.faces.engine.base import FaceEngine
-from eventlens.faces.service import FaceSearch
+from eventlens.faces.backend import FaceBackend
 from eventlens.jobs.queue import JobQueue
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
+
+if TYPE_CHECKING:
+    from eventlens.faces.engine.base import FaceEngine
+    from eventlens.faces.local import LocalBackend
+    from eventlens.faces.service import FaceSearch
 
 
 @dataclass(frozen=True)
@@ -57,9 +61,25 @@ class AppContext:
     storage: ObjectStore
     limiter: RateLimiter
     queue: JobQueue
-    face_engine: FaceEngine
-    face_search: FaceSearch
+    faces: FaceBackend  # the one door for indexing, selfie search and face removal (faces/backend.py)
     cpu: CpuPool  # selfie decode and inference requested by the API (cpu.py)
+
+    @property
+    def face_engine(self) -> FaceEngine:
+        """The offline engine behind the local backend (benchmarks, tests); none for Rekognition."""
+        return self._local().engine
+
+    @property
+    def face_search(self) -> FaceSearch:
+        """The local backend's in-memory search (benchmarks, tests)."""
+        return self._local().search_index
+
+    def _local(self) -> LocalBackend:
+        from eventlens.faces.local import LocalBackend
+
+        if not isinstance(self.faces, LocalBackend):
+            raise RuntimeError(f"the {self.faces.engine_id} backend has no local engine or index")
+        return self.faces
 
 
 def get_ctx(request: Request) -> AppContext:

@@ -33,7 +33,7 @@ router = APIRouter(include_in_schema=False)
 
 def _gauges(ctx: Ctx) -> bytes:
     pending = ctx.queue.pending_count()
-    index = ctx.face_search.cache.sizes()
+    index = ctx.faces.index_sizes()
     lines = [
         "# HELP eventlens_queue_pending Jobs waiting in the queue",
         "# TYPE eventlens_queue_pending gauge",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import random
 import time
+from collections.abc import Callable
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
@@ -26,6 +28,29 @@ class RateLimiter:
         item = parse(limit) if isinstance(limit, str) else limit
         if not self._limiter.hit(item, *key):
             raise RateLimited(self.retry_after(item, *key))
+
+    def acquire(
+        self,
+        limit: str | RateLimitItem,
+        *key: str,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Wait for a free slot under ``key`` and take it: paces calls to the rate instead of refusing.
+
+        Each try is one atomic hit, so every process sharing the store (Redis) shares the rate. Raises
+        TimeoutError after ``timeout`` seconds without a slot.
+        """
+        item = parse(limit) if isinstance(limit, str) else limit
+        deadline = time.monotonic() + timeout
+        while not self._limiter.hit(item, *key):
+            reset, _remaining = self._limiter.get_window_stats(item, *key)
+            # Until the oldest call leaves the window; a little jitter so waiting processes don't all
+            # wake at the same instant and race for one slot.
+            wait = min(max(reset - time.time(), 0.002), float(item.get_expiry())) + random.uniform(0, 0.005)
+            if time.monotonic() + wait > deadline:
+                raise TimeoutError(f"no free slot under {limit} within {timeout:.0f} s")
+            sleep(wait)
 
     def count(self, limit: str, *key: str) -> bool:
         """Count one attempt without raising; False when it went past the limit."""

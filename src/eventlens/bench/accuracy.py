@@ -75,6 +75,8 @@ def multi_selfie(ix: pipeline.Indexed, truth: scoring.Truth, tiers: calibrate.Ti
         for k in MULTI_SELFIES:
             if k == 1 and method != scoring.METHODS[0]:
                 continue  # one selfie: every method is the same
+            if method == scoring.MEAN_EMBEDDING and not ix.has_embeddings:
+                continue  # Rekognition gives no embeddings to average
             qs = scoring.queries(ix, sub, k=k, skip=k_max, method=method)
             c = scoring.curve(qs, calibrate.GRID)
             rows.append(MultiRow(method, k, len(qs), scoring.tier_figures(c, tiers.high, tiers.possible)))
@@ -97,7 +99,7 @@ def analyse(data: Dataset, ix: pipeline.Indexed, seeds: tuple[int, ...] = calibr
         defaults=scoring.tier_figures(c, ix.match_threshold, ix.possible_threshold),
         multi=multi_selfie(ix, truth, cv.final),
         widths=bins.measure(data, ix, truth, ix.match_threshold, ix.possible_threshold),
-        lookalikes=lookalikes.closest_others(ix, truth),
+        lookalikes=lookalikes.closest_others(ix, truth) if ix.has_embeddings else [],
     )
 
 

@@ -48,6 +48,9 @@ class Indexed:
     files: int = 0
     selfie_ms: list[float] = field(default_factory=list)
     search_ms: list[float] = field(default_factory=list)
+    # False for Rekognition (bench/rekognition.py): rows are similarities to each selfie, not faces'
+    # embeddings, so face-to-face measures (look-alikes) do not apply.
+    has_embeddings: bool = True
 
     _sims: dict[str, np.ndarray] | None = field(default=None, repr=False)
 
@@ -140,7 +143,7 @@ def run(data: Dataset, progress: Progress = lambda _s, _i, _n: None) -> Indexed:
                     role=Role.admin,
                 )
                 event = create_event(db, user, EventCreate(name="Accuracy"))
-            ctx.face_engine.warm_up()  # model loading is not time per photo
+            ctx.faces.warm_up()  # model loading is not time per photo
             photo_of: dict[str, uuid.UUID] = {}
             ingest_s = process_s = 0.0
             files = data.files()
@@ -157,6 +160,11 @@ def run(data: Dataset, progress: Progress = lambda _s, _i, _n: None) -> Indexed:
                 process_s += time.perf_counter() - t1
                 photo_of[rel] = pid
             progress("indexing", len(files), len(files))
+            if ctx.faces.engine_id == "rekognition":
+                from eventlens.bench import rekognition
+
+                base = {"ingest_seconds": ingest_s, "process_seconds": process_s, "files": len(photo_of)}
+                return rekognition.indexed(ctx, event.id, data, photo_of, progress, base)
 
             index = ctx.face_search.cache.get(event.id, ctx.face_engine.engine_id)
             slots = {pid: i for i, pid in enumerate(index.photos)}

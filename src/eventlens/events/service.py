@@ -22,6 +22,7 @@ from eventlens.events.rules import (  # noqa: F401 (one import point)
     takes_photos,
 )
 from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
+from eventlens.faces.service import forget_event_collections
 from eventlens.models import Event, EventStatus, FaceDetail, Photo, User
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.keys import event_prefix
@@ -162,6 +163,7 @@ def delete_event(db: Session, storage: ObjectStore, event: Event) -> None:
     the other order could leave objects nobody can find or delete any more.
     """
     removed = storage.delete_prefix(event_prefix(event.id))
+    forget_event_collections(db, event.id)
     EventRepository(db).delete(event)
     log.info("event.deleted id=%s objects=%d", event.id, removed)
 

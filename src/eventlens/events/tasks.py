@@ -15,6 +15,6 @@ def purge_expired_events(ctx: AppContext) -> None:
     for event_id, photos in service.purge_expired(ctx.sessions, ctx.storage, utcnow()):
         # Only this process's index can be dropped here; an API process elsewhere finds the event gone
         # (404) and its index is evicted as the least recently used.
-        ctx.face_search.cache.forget(event_id)
+        ctx.faces.forget(event_id)
         metrics.EVENTS_EXPIRED.inc()
         metrics.EXPIRED_PHOTOS.inc(photos)

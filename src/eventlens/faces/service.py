@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -12,8 +11,10 @@ import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.db import session_scope
-from eventlens.faces.index import FaceIndexCache, FaceRows, Match, Snapshot
+from eventlens.faces.backend import SearchResult
+from eventlens.faces.index import FaceIndexCache, FaceRows, Snapshot
 from eventlens.faces.repository import FaceRepository
+from eventlens.jobs.after_commit import enqueue_after_commit
 from eventlens.models import Face, Photo
 from eventlens.photos import imaging
 
@@ -63,12 +64,6 @@ def detect_faces(
     return rows
 
 
-@dataclass
-class SearchResult:
-    matches: list[Match]
-    faces_searched: int
-
-
 class FaceSearch:
     """Selfie search over per-event in-memory indexes (one per process, shared by request threads)."""
 
@@ -96,6 +91,33 @@ class FaceSearch:
             embeddings, self.engine.match_threshold, limit, possible=self.engine.possible_threshold
         )
         return SearchResult(matches, len(index))
+
+
+# Jobs that remove faces from an external index (faces/tasks.py), sent once the rows are gone.
+DELETE_JOB = "faces.delete"
+DROP_COLLECTION_JOB = "faces.drop_collection"
+
+
+def forget_photo_faces(db: Session, photo: Photo) -> None:
+    """Before the photo's faces are deleted or replaced: have them removed from the external index too.
+
+    The removal is a job sent after the commit (a rollback keeps the faces everywhere), retried by the
+    queue. A local engine's faces have no external id: nothing is sent.
+    """
+    ids = FaceRepository(db).external_ids(photo.id)
+    if ids:
+        enqueue_after_commit(db, DELETE_JOB, str(photo.event_id), ids)
+
+
+def forget_event_collections(db: Session, event_id: uuid.UUID) -> None:
+    """Before the event is deleted: have its external collections deleted (a job each, after the commit)."""
+    for name in FaceRepository(db).collections_of(event_id):
+        enqueue_after_commit(db, DROP_COLLECTION_JOB, name)
+
+
+def collection_dropped(sessions: sessionmaker[Session], name: str) -> None:
+    with session_scope(sessions) as db:
+        FaceRepository(db).delete_collection(name)
 
 
 def reindex_ids(sessions: sessionmaker[Session], event_id: uuid.UUID | None) -> list[uuid.UUID]:

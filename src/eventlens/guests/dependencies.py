@@ -16,8 +16,7 @@ def get_guests(ctx: Ctx) -> GuestService:
         ctx.sessions,
         ctx.read_sessions,
         ctx.storage,
-        ctx.face_engine,
-        ctx.face_search,
+        ctx.faces,
         ctx.limiter,
         secret=settings.secret,
         limits=GuestLimits(

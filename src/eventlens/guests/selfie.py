@@ -16,7 +16,7 @@ instead of taking ten times the memory; after SELFIE_BUDGET_WAIT seconds the sea
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,6 +133,25 @@ class SelfieEmbeddings:
     skipped: list[int]  # positions of the selfies without a usable face
 
 
+NO_FACE_MESSAGE = "No face was found in the selfie. Try a brighter, closer photo, facing the camera."
+
+
+def decode_each(selfies: Sequence[bytes]) -> Iterator[np.ndarray]:
+    """Each selfie's pixels (``decode_selfie``), decoded only when the previous one has been used.
+
+    With several selfies a refused one names its position in the error's details.
+    """
+    for i, data in enumerate(selfies):
+        try:
+            pixels = decode_selfie(data)
+        except ApiError as exc:
+            if len(selfies) > 1:
+                exc.details = [{"field": "selfie", "index": i, "message": exc.message}]
+            raise
+        yield pixels
+        del pixels
+
+
 def embed_selfies(engine: FaceEngine, selfies: Sequence[bytes]) -> SelfieEmbeddings:
     """The largest face of each selfie, decoded one at a time (one image in memory at once).
 
@@ -141,13 +160,7 @@ def embed_selfies(engine: FaceEngine, selfies: Sequence[bytes]) -> SelfieEmbeddi
     """
     rows: list[np.ndarray] = []
     skipped: list[int] = []
-    for i, data in enumerate(selfies):
-        try:
-            pixels = decode_selfie(data)
-        except ApiError as exc:
-            if len(selfies) > 1:
-                exc.details = [{"field": "selfie", "index": i, "message": exc.message}]
-            raise
+    for i, pixels in enumerate(decode_each(selfies)):
         face = engine.embed_largest(pixels)
         del pixels
         if face is None:
@@ -155,11 +168,7 @@ def embed_selfies(engine: FaceEngine, selfies: Sequence[bytes]) -> SelfieEmbeddi
         else:
             rows.append(np.asarray(face.embedding, dtype=np.float32))
     if not rows:
-        raise ApiError(
-            422,
-            "no_face_found",
-            "No face was found in the selfie. Try a brighter, closer photo, facing the camera.",
-        )
+        raise ApiError(422, "no_face_found", NO_FACE_MESSAGE)
     return SelfieEmbeddings(np.vstack(rows), skipped)
 
 

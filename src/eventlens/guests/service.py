@@ -23,13 +23,12 @@ from zipstream import ZipStream
 from eventlens import metrics
 from eventlens.db import session_scope
 from eventlens.errors import ApiError, NotFound
-from eventlens.faces.engine.base import FaceEngine
+from eventlens.faces.backend import BackendBusy, FaceBackend, NoFaceFound
 from eventlens.faces.index import Match
-from eventlens.faces.service import FaceSearch
 from eventlens.guests import access
 from eventlens.guests.repository import GuestRepository
 from eventlens.guests.schemas import PublicEvent
-from eventlens.guests.selfie import embed_selfies
+from eventlens.guests.selfie import NO_FACE_MESSAGE, decode_each
 from eventlens.models import Event, Photo
 from eventlens.photos.filenames import zip_names
 from eventlens.ratelimit import RateLimiter
@@ -69,8 +68,7 @@ class GuestService:
         sessions: sessionmaker[Session],
         read_sessions: sessionmaker[Session],
         storage: ObjectStore,
-        engine: FaceEngine,
-        face_search: FaceSearch,
+        faces: FaceBackend,
         limiter: RateLimiter,
         *,
         secret: str,
@@ -79,8 +77,7 @@ class GuestService:
         self.sessions = sessions
         self.read_sessions = read_sessions  # lock-free reads (db.py): a guest never waits for a writer
         self.storage = storage
-        self.engine = engine
-        self.face_search = face_search
+        self.faces = faces
         self.limiter = limiter
         self.secret = secret
         self.limits = limits
@@ -161,12 +158,14 @@ class GuestService:
         """
         started = time.perf_counter()
         try:
-            embedded = embed_selfies(self.engine, selfies)
-        except ApiError as exc:
-            if exc.code == "no_face_found":
-                metrics.SEARCHES.labels("no_face").inc()
-            raise
-        found = self.face_search.search(event.id, embedded.embeddings)
+            found = self.faces.search(event.id, decode_each(selfies))
+        except NoFaceFound:
+            metrics.SEARCHES.labels("no_face").inc()
+            raise ApiError(422, "no_face_found", NO_FACE_MESSAGE) from None
+        except BackendBusy as exc:
+            raise ApiError(
+                503, "busy", "Face search is busy; try again in a moment.", headers={"Retry-After": "5"}
+            ) from exc
         with session_scope(self.sessions) as db:
             repo = GuestRepository(db)
             photos = {p.id: p for p in repo.photos(event.id, [m.photo_id for m in found.matches])}
@@ -178,7 +177,7 @@ class GuestService:
             "guest.search event=%s selfies=%d skipped=%d high=%d possible=%d faces=%d ms=%d",
             event.id,
             len(selfies),
-            len(embedded.skipped),
+            len(found.skipped),
             sum(1 for m, _ in hits if m.tier == "high"),
             sum(1 for m, _ in hits if m.tier == "possible"),
             found.faces_searched,
@@ -188,7 +187,7 @@ class GuestService:
             event=event,
             hits=hits,
             guest_pass=access.make_pass(self.secret, event.id),
-            skipped_selfies=embedded.skipped,
+            skipped_selfies=found.skipped,
             faces_searched=found.faces_searched,
         )
 

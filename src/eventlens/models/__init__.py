@@ -3,6 +3,7 @@
 from eventlens.models.api_token import ApiToken
 from eventlens.models.event import Event, EventStatus, FaceDetail
 from eventlens.models.face import Face
+from eventlens.models.face_collection import FaceCollection
 from eventlens.models.ftp_credential import FtpCredential
 from eventlens.models.guest_download import GuestDownload
 from eventlens.models.guest_search import GuestSearch
@@ -15,6 +16,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "Face",
+    "FaceCollection",
     "FaceDetail",
     "FtpCredential",
     "GuestDownload",

@@ -15,6 +15,7 @@ class Face(Base):
 
     A face too small or too blurred to recognise is kept (its box shows on the dashboard) with
     ``searchable`` false and the reason in ``skip_reason``; the search index never loads it.
+    Engines without embeddings (Rekognition) store an empty ``embedding`` and their own id of the face.
     """
 
     __tablename__ = "faces"
@@ -35,5 +36,7 @@ class Face(Base):
     engine_id: Mapped[str] = mapped_column(String(50))
     engine_version: Mapped[str] = mapped_column(String(50))
     searchable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    skip_reason: Mapped[str | None] = mapped_column(String(20))  # too_small | blurry
+    skip_reason: Mapped[str | None] = mapped_column(String(20))  # too_small | blurry | low_quality
+    # The face's id in an external index (Rekognition's FaceId), to delete it there with the photo.
+    external_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

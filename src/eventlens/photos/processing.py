@@ -20,7 +20,7 @@ from pathlib import Path
 from eventlens import metrics
 from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
-from eventlens.faces.service import detect_faces
+from eventlens.faces.service import DELETE_JOB, forget_photo_faces
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoStatus
 from eventlens.photos import imaging, keys
 from eventlens.photos.errors import DecodeTimeout, IngestError
@@ -85,7 +85,7 @@ def _work(ctx: AppContext, photo: Photo) -> list[Face]:
         path = Path(tmp.name)
         # One decode serves both: the previews and the face engine want the same ~1600 px copy.
         # "About 1600": a 24-MP JPEG decodes at 1/4 scale (1500 px) in a third of the time of 1/2.
-        side = max(imaging.PREVIEW_SIDE, ctx.face_engine.analysis_side)
+        side = max(imaging.PREVIEW_SIDE, ctx.faces.analysis_side)
         analysed = imaging.load_for_analysis(path, side, slack=DECODE_SLACK)
         renditions = imaging.renditions_of(analysed.image)
         ctx.storage.put_stream(
@@ -99,8 +99,8 @@ def _work(ctx: AppContext, photo: Photo) -> list[Face]:
             # imaging.FULL_DECODE_MAX_PIXELS), for the engine's whole-image and tiled passes.
             del renditions, analysed
             full = imaging.load_full_resolution(path)
-            return detect_faces(ctx.face_engine, photo, full, tiles=True)
-        return detect_faces(ctx.face_engine, photo, analysed)
+            return ctx.faces.index_photo(photo, full, tiles=True)
+        return ctx.faces.index_photo(photo, analysed)
 
 
 def _face_detail(ctx: AppContext, photo: Photo) -> FaceDetail:
@@ -118,8 +118,10 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
                 # Deleted while we worked: don't leave our previews behind.
                 ctx.storage.delete(keys.preview_key(photo.event_id, photo.id))
                 ctx.storage.delete(keys.thumbnail_key(photo.event_id, photo.id))
+            _drop_unkept(ctx, photo, faces)
             log.info("photo.lease_lost id=%s", photo.id)
             return
+        forget_photo_faces(db, owned)  # the faces of the previous run, when reprocessed
         repo.replace_faces(owned, faces)
         owned.status = PhotoStatus.indexed
         # Faces a guest can be found by; the rest (too small, blurred) are listed by the faces API.
@@ -134,6 +136,13 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
     log.info(
         "photo.indexed id=%s faces=%d searchable=%d", photo.id, len(faces), sum(f.searchable for f in faces)
     )
+
+
+def _drop_unkept(ctx: AppContext, photo: Photo, faces: list[Face]) -> None:
+    """Faces an external index (Rekognition) already holds for a result that is not kept: remove them."""
+    ids = [f.external_id for f in faces if f.external_id]
+    if ids:
+        ctx.queue.enqueue(DELETE_JOB, str(photo.event_id), ids)
 
 
 def _fail(ctx: AppContext, photo: Photo, token: str, reason: str) -> None:

@@ -21,6 +21,7 @@ from eventlens.db import session_scope
 from eventlens.errors import Invalid, NotFound
 from eventlens.events.repository import EventRepository
 from eventlens.events.rules import require_open
+from eventlens.faces.service import forget_photo_faces
 from eventlens.jobs.after_commit import enqueue_after_commit
 from eventlens.models import Event, Photo, PhotoSource, PhotoStatus, User
 from eventlens.photos import imaging, keys
@@ -133,6 +134,7 @@ def delete_photo(db: Session, storage: ObjectStore, photo: Photo) -> None:
     event = db.get(Event, photo.event_id)
     if event is not None and event.cover_photo_id == photo.id:
         event.cover_photo_id = None
+    forget_photo_faces(db, photo)
     PhotoRepository(db).delete(photo)
     log.info("photo.deleted id=%s event=%s", photo.id, photo.event_id)
 

@@ -1,0 +1,1 @@
+"""AWS Rekognition as a face backend (README: Face matching / AWS Rekognition)."""
