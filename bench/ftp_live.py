@@ -76,8 +76,10 @@ def pick_photos(dataset: Path, count: int, megapixels: float) -> list[Path]:
     return made
 
 
-def start_serve(workdir: Path, http_port: int, ftp_port: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")}
+def start_serve(
+    workdir: Path, http_port: int, ftp_port: int, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")} | (extra or {})
     env |= {
         "EVENTLENS_PORT": str(http_port),
         "EVENTLENS_FTP_PORT": str(ftp_port),
