@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -28,6 +29,7 @@ from eventlens.jobs import after_commit
 from eventlens.jobs.queue import JobQueue, build_huey
 from eventlens.jobs.worker import start_embedded
 from eventlens.logs import configure_logging
+from eventlens.photos import direct_endpoints as photos_direct_endpoints
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
@@ -55,6 +57,16 @@ def build_storage(settings: Settings) -> ObjectStore:
     root = settings.resolved_storage_dir
     root.mkdir(parents=True, exist_ok=True)
     return LocalObjectStore(root)
+
+
+def _direct_uploads(settings: Settings, storage: ObjectStore) -> bool:
+    """Whether browsers may send files straight to the bucket: asked for, and its CORS rule set."""
+    from eventlens.storage.s3 import S3ObjectStore
+
+    if not (settings.s3_direct_uploads and isinstance(storage, S3ObjectStore)):
+        return False
+    origin = security.origin_of(settings.base_url)
+    return bool(origin) and storage.allow_browser_uploads(origin or "")
 
 
 def _image_origins(settings: Settings) -> list[str]:
@@ -129,12 +141,13 @@ def build_context(settings: Settings) -> AppContext:
     holder: list[AppContext] = []
     queue = JobQueue(huey, context_provider=lambda: holder[0])
     after_commit.install(sessions, queue)
+    storage = build_storage(settings)
     ctx = AppContext(
-        site=site_config(settings),
+        site=replace(site_config(settings), direct_uploads=_direct_uploads(settings, storage)),
         engine=engine,
         sessions=sessions,
         read_sessions=make_session_factory(engine, read_only=True),
-        storage=build_storage(settings),
+        storage=storage,
         limiter=limiter,
         queue=queue,
         faces=build_face_backend(settings, sessions, limiter),
@@ -189,6 +202,8 @@ def create_app(
         base_url=settings.base_url,
         hosts=security.allowed_hosts(settings.base_url, settings.allowed_hosts.split(",")),
         image_origins=_image_origins(settings),
+        # The dashboard's direct uploads POST to the bucket.
+        connect_origins=_image_origins(settings) if ctx.site.direct_uploads else [],
     )
     install_error_handlers(app, page=error_page)
     api_docs.install(app)
@@ -198,6 +213,7 @@ def create_app(
     app.include_router(events_endpoints.router)
     app.include_router(events_live.router)
     app.include_router(photos_endpoints.router)
+    app.include_router(photos_direct_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(ftp_endpoints.router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     s3_secret_access_key: SecretStr | None = Field(None, description="S3 secret access key.")
     s3_region: str = Field("us-east-1", description="S3 region (`auto` for R2).")
     s3_signed_url_seconds: int = Field(900, description="Lifetime of signed download URLs.")
+    s3_direct_uploads: bool = Field(
+        True,
+        description="The dashboard sends photos straight to the bucket (EventLens sets the bucket's CORS "
+        "rule for the base URL); false, or credentials that may not set CORS: through the API.",
+    )
 
     # --- queue, rate limits, cache
     redis_url: str | None = Field(

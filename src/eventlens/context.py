@@ -50,6 +50,7 @@ class SiteConfig:
     ftp_allow_plain: bool
     ftp_cert_path: Path  # to show the certificate's fingerprint when this machine can read it
     ftp_service_token: str  # the gateway's credential for the internal routes
+    direct_uploads: bool = False  # browsers may send files straight to the S3 bucket
 
 
 @dataclass

@@ -27,8 +27,9 @@ def origin_of(url: str | None) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def content_security_policy(image_origins: Iterable[str] = ()) -> str:
+def content_security_policy(image_origins: Iterable[str] = (), connect_origins: Iterable[str] = ()) -> str:
     images = " ".join(["'self'", "data:", "blob:", *image_origins])
+    connect = " ".join(["'self'", *connect_origins])
     return "; ".join(
         [
             "default-src 'self'",
@@ -36,7 +37,7 @@ def content_security_policy(image_origins: Iterable[str] = ()) -> str:
             "media-src 'self' blob:",
             "script-src 'self'",
             "style-src 'self'",
-            "connect-src 'self'",
+            f"connect-src {connect}",
             "object-src 'none'",
             "base-uri 'self'",
             "form-action 'self'",
@@ -58,12 +59,18 @@ class SecurityHeaders:
     """Pure ASGI (no buffering), so streamed answers (ZIPs, Server-Sent Events) pass through as they go."""
 
     def __init__(
-        self, app: ASGIApp, *, base_url: str, hosts: frozenset[str] | None, image_origins: Iterable[str]
+        self,
+        app: ASGIApp,
+        *,
+        base_url: str,
+        hosts: frozenset[str] | None,
+        image_origins: Iterable[str],
+        connect_origins: Iterable[str] = (),
     ) -> None:
         self.app = app
         self.hosts = hosts
         self.headers = [
-            (b"content-security-policy", content_security_policy(image_origins).encode()),
+            (b"content-security-policy", content_security_policy(image_origins, connect_origins).encode()),
             (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"),
             (b"referrer-policy", b"same-origin"),

@@ -33,6 +33,7 @@ class PhotoSource(enum.StrEnum):
     api = "api"
     cli = "cli"
     ftp = "ftp"
+    direct = "direct"  # a browser straight to the S3 store (photos/direct.py)
 
 
 class Photo(Base):

@@ -9,6 +9,7 @@ are replaced rather than added, so running the job twice changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import shutil
@@ -16,13 +17,14 @@ import tempfile
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import IO, BinaryIO
 
 from eventlens import metrics
 from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import DELETE_JOB, forget_photo_faces
-from eventlens.models import Event, Face, FaceDetail, Photo, PhotoStatus
-from eventlens.photos import imaging, keys
+from eventlens.models import Event, Face, FaceDetail, Photo, PhotoSource, PhotoStatus
+from eventlens.photos import direct, imaging, keys
 from eventlens.photos.errors import DecodeTimeout, IngestError
 from eventlens.photos.lease import LeaseKeeper
 from eventlens.photos.repository import PhotoRepository
@@ -78,9 +80,12 @@ def _work(ctx: AppContext, photo: Photo) -> list[Face]:
     with tempfile.NamedTemporaryFile(dir=work_dir, suffix=f".{photo.extension}") as tmp:
         try:
             with ctx.storage.open(photo.object_key) as src:
-                shutil.copyfileobj(src, tmp, 1024 * 1024)
+                digest = _copy(src, tmp, hashed=photo.source == PhotoSource.direct)
         except ObjectNotFound as exc:
             raise PermanentFailure("The original file is missing from storage; upload it again.") from exc
+        if digest is not None:
+            # A browser sent it straight to the bucket: are these the bytes it hashed?
+            direct.verify_digest(photo.sha256, digest)
         tmp.flush()
         path = Path(tmp.name)
         # One decode serves both: the previews and the face engine want the same ~1600 px copy.
@@ -101,6 +106,18 @@ def _work(ctx: AppContext, photo: Photo) -> list[Face]:
             full = imaging.load_full_resolution(path)
             return ctx.faces.index_photo(photo, full, tiles=True)
         return ctx.faces.index_photo(photo, analysed)
+
+
+def _copy(src: BinaryIO, dst: IO[bytes], *, hashed: bool) -> str | None:
+    """Copy ``src`` to ``dst``; the SHA-256 of what went through when ``hashed``."""
+    if not hashed:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+        return None
+    digest = hashlib.sha256()
+    while chunk := src.read(1024 * 1024):
+        digest.update(chunk)
+        dst.write(chunk)
+    return digest.hexdigest()
 
 
 def _face_detail(ctx: AppContext, photo: Photo) -> FaceDetail:

@@ -123,3 +123,31 @@ class BulkRequest(BaseModel):
 class BulkResult(BaseModel):
     action: str
     count: int = Field(description="Photos deleted, hidden or shown")
+
+
+class PresignRequest(BaseModel):
+    filename: str = Field(max_length=1024, description="The file's name, as on the photographer's disk.")
+    size: int = Field(description="Bytes; the store accepts exactly this many.")
+    content_type: str = Field(
+        max_length=100, description="image/jpeg, image/png, image/webp, image/heic or image/heif"
+    )
+    sha256: str = Field(
+        max_length=64, description="Hex SHA-256 of the file; a file already in the event is not sent."
+    )
+
+
+class PresignAnswer(BaseModel):
+    """Either ``duplicate_of`` (nothing to send), or a form: POST ``fields`` then the file as ``file`` to
+    ``url``, then ``POST .../uploads/complete`` with the ``ticket``."""
+
+    duplicate_of: uuid.UUID | None = None
+    url: str | None = None
+    fields: dict[str, str] | None = None
+    ticket: str | None = None
+    expires_in: int = Field(description="Seconds the form and the ticket stay valid.")
+
+
+class CompleteRequest(BaseModel):
+    ticket: str = Field(max_length=2048)
+    filename: str = Field(max_length=1024)
+    album: str | None = Field(None, max_length=200)

@@ -76,25 +76,57 @@ def ingest_file(
             )
     info = imaging.inspect(path, max_pixels)  # raises UnsupportedType / TooManyPixels / CorruptImage
     photo_id = uuid.uuid4()
-    name = clean_name(filename, f"{photo_id}.{info.kind.ext}")
     key = keys.original_key(event_id, photo_id, info.kind.ext)
     storage.put_file(key, path, content_type=info.kind.mime)
+    return register_stored(
+        sessions,
+        storage,
+        Arrival(event_id, photo_id, key, sha256, size, filename, source, uploader, album),
+        info,
+    )
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A file already in the object store under ``key``, about to become a photo."""
+
+    event_id: uuid.UUID
+    photo_id: uuid.UUID
+    key: str
+    sha256: str
+    size: int
+    filename: str
+    source: PhotoSource
+    uploader: User | None
+    album: str | None = None
+
+
+def register_stored(
+    sessions: sessionmaker[Session], storage: ObjectStore, arrival: Arrival, info: imaging.ImageInfo
+) -> Stored:
+    """Insert the photo's row for an original already stored, and queue its processing after the commit.
+
+    On any failure the object is deleted again, so nothing is left half-stored; the same file arriving
+    twice at once gives the other upload's photo as a duplicate.
+    """
+    a = arrival
+    name = clean_name(a.filename, f"{a.photo_id}.{info.kind.ext}")
     try:
         with session_scope(sessions) as db:
-            event = EventRepository(db).get(event_id)
+            event = EventRepository(db).get(a.event_id)
             if event is None:
                 raise IngestError("The event was deleted during the upload.")
             require_open(event)  # archived while the file was being checked
             photo = Photo(
-                id=photo_id,
-                event_id=event_id,
-                uploader_id=uploader.id if uploader else None,
-                source=source,
+                id=a.photo_id,
+                event_id=a.event_id,
+                uploader_id=a.uploader.id if a.uploader else None,
+                source=a.source,
                 original_filename=name,
-                album=album,
-                object_key=key,
-                sha256=sha256,
-                size=size,
+                album=a.album,
+                object_key=a.key,
+                sha256=a.sha256,
+                size=a.size,
                 mime=info.kind.mime,
                 width=info.width,
                 height=info.height,
@@ -103,20 +135,20 @@ def ingest_file(
                 status=PhotoStatus.uploaded,
             )
             PhotoRepository(db).add(photo)
-            enqueue_after_commit(db, PROCESS_JOB, str(photo_id))
+            enqueue_after_commit(db, PROCESS_JOB, str(a.photo_id))
     except IntegrityError:
         # The same file arrived twice at once: the other upload won; point at its photo.
-        storage.delete(key)
+        storage.delete(a.key)
         with session_scope(sessions) as db:
-            existing = PhotoRepository(db).by_sha256(event_id, sha256)
+            existing = PhotoRepository(db).by_sha256(a.event_id, a.sha256)
         if existing is None:
             raise
         return Stored(existing.id, existing.status, True, name)
     except BaseException:
-        storage.delete(key)
+        storage.delete(a.key)
         raise
-    log.info("photo.stored id=%s event=%s size=%d source=%s", photo_id, event_id, size, source.value)
-    return Stored(photo_id, PhotoStatus.uploaded, False, name)
+    log.info("photo.stored id=%s event=%s size=%d source=%s", a.photo_id, a.event_id, a.size, a.source.value)
+    return Stored(a.photo_id, PhotoStatus.uploaded, False, name)
 
 
 def get_photo_for(db: Session, user: User, photo_id: uuid.UUID) -> Photo:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -71,6 +72,14 @@ def validate_prefix(prefix: str) -> str:
     return prefix
 
 
+@dataclass(frozen=True)
+class PresignedPost:
+    """A form a browser POSTs a file to, straight into the store: ``url``, then ``fields``, then the file."""
+
+    url: str
+    fields: dict[str, str]
+
+
 @runtime_checkable
 class ObjectStore(Protocol):
     """Where originals, previews and thumbnails live."""
@@ -125,6 +134,17 @@ class ObjectStore(Protocol):
 
         ``disposition`` is the ``Content-Disposition`` the download answers with (already safe ASCII:
         ``photos.filenames.content_disposition`` makes it)."""
+        ...
+
+    def read_head(self, key: str, size: int) -> bytes:
+        """The object's first ``size`` bytes (fewer when it is shorter). Raises ObjectNotFound."""
+        ...
+
+    def presigned_post(
+        self, key: str, *, content_type: str, max_bytes: int, seconds: int
+    ) -> PresignedPost | None:
+        """A form for a browser to upload one file of ``content_type`` and at most ``max_bytes`` under
+        ``key`` for ``seconds``; None when this store has no such thing (the local store)."""
         ...
 
     def check(self) -> None:

@@ -161,6 +161,13 @@ class LocalObjectStore:
     def signed_url(self, key: str, disposition: str | None = None) -> str | None:
         return None
 
+    def read_head(self, key: str, size: int) -> bytes:
+        with self.open(key) as f:
+            return f.read(size)
+
+    def presigned_post(self, key: str, *, content_type: str, max_bytes: int, seconds: int) -> None:
+        return None  # files reach this store through the API
+
     def check(self) -> None:
         if not self.root.is_dir() or not os.access(self.root, os.W_OK):
             raise ObjectStoreError(f"object folder {self.root} is missing or not writable")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +18,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from eventlens.storage.base import (
     ObjectNotFound,
     ObjectStoreError,
+    PresignedPost,
     StorageFull,
     validate_key,
     validate_prefix,
 )
+
+log = logging.getLogger("eventlens.storage")
 
 _NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
 # Multipart above 16 MB: big originals upload in parallel parts, photos below in one request.
@@ -238,6 +242,41 @@ class S3ObjectStore:
         return str(
             self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.signed_url_seconds)
         )
+
+    def read_head(self, key: str, size: int) -> bytes:
+        validate_key(key)
+        response = self._call("read", key, self.client.get_object, Key=key, Range=f"bytes=0-{size - 1}")
+        with contextlib.closing(response["Body"]) as body:
+            return bytes(body.read())
+
+    def presigned_post(self, key: str, *, content_type: str, max_bytes: int, seconds: int) -> PresignedPost:
+        validate_key(key)
+        # The policy binds the key, the type and the size: the form cannot be reused for anything else.
+        form = self.client.generate_presigned_post(
+            self.bucket,
+            key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=seconds,
+        )
+        return PresignedPost(url=str(form["url"]), fields={k: str(v) for k, v in form["fields"].items()})
+
+    def allow_browser_uploads(self, origin: str) -> bool:
+        """Let pages of ``origin`` POST files into the bucket (CORS); False when the credentials may not."""
+        rule = {
+            "AllowedOrigins": [origin],
+            "AllowedMethods": ["POST"],
+            "AllowedHeaders": ["*"],
+            "MaxAgeSeconds": 3600,
+        }
+        try:
+            self.client.put_bucket_cors(Bucket=self.bucket, CORSConfiguration={"CORSRules": [rule]})
+        except (ClientError, BotoCoreError) as exc:
+            log.warning(
+                "s3.cors_refused bucket=%s error=%s (browser uploads go through the API)", self.bucket, exc
+            )
+            return False
+        return True
 
     def check(self) -> None:
         try:

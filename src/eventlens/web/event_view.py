@@ -53,6 +53,7 @@ def event_page_response(
         # Links made from a loopback base URL open on this computer only, never on a guest's phone.
         loopback=is_loopback(ctx.site.base_url),
         base_url=ctx.site.base_url,
+        direct_uploads=ctx.site.direct_uploads,
         photos=photos,
         only=only.value if only else "",
         photo_total=counts["photos"][only.value] if only else counts["photos"]["total"],
