@@ -1,4 +1,5 @@
 """Imports every domain's tasks module, so each ``@job`` is declared before a queue binds them."""
 
 import eventlens.events.tasks
-import eventlens.photos.tasks  # noqa: F401
+import eventlens.photos.tasks
+import eventlens.webhooks.tasks  # noqa: F401
