@@ -56,7 +56,9 @@ def create_event_webhook(
 @event_router.delete(
     "/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(401, 403, 404, 422)
 )
-def delete_event_webhook(event_id: uuid.UUID, webhook_id: uuid.UUID, event: OwnedEvent, db: DbSession) -> None:
+def delete_event_webhook(
+    event_id: uuid.UUID, webhook_id: uuid.UUID, event: OwnedEvent, db: DbSession
+) -> None:
     """Remove the endpoint and its delivery log."""
     service.delete_endpoint(db, event, webhook_id)
 
@@ -81,7 +83,9 @@ def event_webhook_deliveries(
     response_model=DeliveryRead,
     responses=errors(401, 403, 404, 422),
 )
-def test_event_webhook(event_id: uuid.UUID, webhook_id: uuid.UUID, event: OwnedEvent, db: DbSession) -> DeliveryRead:
+def test_event_webhook(
+    event_id: uuid.UUID, webhook_id: uuid.UUID, event: OwnedEvent, db: DbSession
+) -> DeliveryRead:
     """Queue a `webhook.test` notice to the endpoint (also while the event is a draft)."""
     return service.send_test(db, event, webhook_id)
 

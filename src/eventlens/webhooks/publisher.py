@@ -29,7 +29,9 @@ def event_ref(event: Event) -> dict[str, Any]:
     return {"id": str(event.id), "slug": event.slug, "name": event.name, "status": event.status.value}
 
 
-def queue_delivery(db: Session, endpoint: WebhookEndpoint, event_type: str, data: dict[str, Any]) -> WebhookDelivery:
+def queue_delivery(
+    db: Session, endpoint: WebhookEndpoint, event_type: str, data: dict[str, Any]
+) -> WebhookDelivery:
     """A delivery of one notice to one endpoint, sent after the commit."""
     now = utcnow()
     delivery = WebhookDelivery(

@@ -25,12 +25,16 @@ class WebhookRepository:
         return row if row is not None and row.event_id == event_id else None
 
     def endpoints(self, event_id: uuid.UUID | None) -> list[WebhookEndpoint]:
-        owner = WebhookEndpoint.event_id.is_(None) if event_id is None else WebhookEndpoint.event_id == event_id
+        owner = (
+            WebhookEndpoint.event_id.is_(None) if event_id is None else WebhookEndpoint.event_id == event_id
+        )
         q = select(WebhookEndpoint).where(owner).order_by(WebhookEndpoint.created_at, WebhookEndpoint.id)
         return list(self.db.scalars(q))
 
     def count(self, event_id: uuid.UUID | None) -> int:
-        owner = WebhookEndpoint.event_id.is_(None) if event_id is None else WebhookEndpoint.event_id == event_id
+        owner = (
+            WebhookEndpoint.event_id.is_(None) if event_id is None else WebhookEndpoint.event_id == event_id
+        )
         return int(self.db.scalar(select(func.count()).select_from(WebhookEndpoint).where(owner)) or 0)
 
     def listeners(self, event_id: uuid.UUID) -> list[WebhookEndpoint]:

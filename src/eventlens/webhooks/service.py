@@ -76,9 +76,7 @@ def create_endpoint(
         raise Invalid(f"url: {exc}", field="url", code="webhook_url_refused") from exc
     repo = WebhookRepository(db)
     if repo.count(_event_id(event)) >= MAX_ENDPOINTS:
-        raise Conflict(
-            f"At most {MAX_ENDPOINTS} webhook endpoints: remove one first.", "too_many_webhooks"
-        )
+        raise Conflict(f"At most {MAX_ENDPOINTS} webhook endpoints: remove one first.", "too_many_webhooks")
     row = WebhookEndpoint(
         event_id=_event_id(event),
         created_by_id=creator.id,
@@ -127,7 +125,11 @@ def _delivery_read(row: WebhookDelivery, tries: list[WebhookAttempt]) -> Deliver
         payload=row.payload,
         tries=[
             AttemptRead(
-                attempt=t.attempt, at=t.at, status_code=t.status_code, error=t.error, duration_ms=t.duration_ms
+                attempt=t.attempt,
+                at=t.at,
+                status_code=t.status_code,
+                error=t.error,
+                duration_ms=t.duration_ms,
             )
             for t in tries
         ],
@@ -165,7 +167,9 @@ def deliver(sessions: sessionmaker[Session], delivery_id: uuid.UUID, policy: Del
         if delivery is None or endpoint is None or delivery.status != DeliveryStatus.pending:
             return None  # deleted with its endpoint, or already done (a duplicate job)
         url, secret, message_id, body = endpoint.url, endpoint.secret, delivery.message_id, body_of(delivery)
-    result = sender.send(url, secret, message_id, body, allow_private=policy.allow_private, timeout=policy.timeout)
+    result = sender.send(
+        url, secret, message_id, body, allow_private=policy.allow_private, timeout=policy.timeout
+    )
     with session_scope(sessions) as db:
         repo = WebhookRepository(db)
         delivery = repo.delivery(delivery_id)
