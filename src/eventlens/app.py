@@ -30,7 +30,15 @@ from eventlens.logs import configure_logging
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
-from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
+from eventlens.web import (
+    account_pages,
+    event_forms,
+    event_pages,
+    ftp_pages,
+    guest_pages,
+    settings_pages,
+    webhook_pages,
+)
 from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
 from eventlens.webhooks import endpoints as webhooks_endpoints
@@ -191,5 +199,6 @@ def create_app(
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
     app.include_router(ftp_pages.router)
+    app.include_router(webhook_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
