@@ -50,7 +50,9 @@ def create_webhook_form(
         return again([exc.message], exc.status)
     # Same session: the list below holds the new endpoint; it is committed before the page is sent.
     setattr(request.state, NEW_WEBHOOK, created)
-    return event_page_response(request, ctx, db, principal, event, flashes=[t("webhooks.created")], status_code=201)
+    return event_page_response(
+        request, ctx, db, principal, event, flashes=[t("webhooks.created")], status_code=201
+    )
 
 
 @router.post("/events/{event_id}/webhooks/{webhook_id}/test")

@@ -22,7 +22,10 @@ def panel_context(request: Request, db: Session, event: Event) -> dict[str, Any]
     return {
         "types": EVENT_TYPES,
         "endpoints": [
-            {"hook": hook, "deliveries": service.list_deliveries(db, event, hook.id, limit=RECENT, cursor=None)[0]}
+            {
+                "hook": hook,
+                "deliveries": service.list_deliveries(db, event, hook.id, limit=RECENT, cursor=None)[0],
+            }
             for hook in endpoints
         ],
         "full": len(endpoints) >= service.MAX_ENDPOINTS,

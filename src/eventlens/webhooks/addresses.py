@@ -8,6 +8,7 @@ resolve elsewhere by then; the try then connects to the very address that was ch
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -99,8 +100,6 @@ def check_new_url(url: str, *, allow_private: bool) -> str:
     A name that does not resolve yet is accepted (its DNS may come later); every try checks again.
     """
     target = parse(url)
-    try:
+    with contextlib.suppress(Unresolvable):
         checked_address(target, allow_private=allow_private)
-    except Unresolvable:
-        pass
     return url
