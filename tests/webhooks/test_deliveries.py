@@ -270,3 +270,32 @@ def test_a_slow_or_huge_answer_is_cut_short(client: TestClient, app: Any) -> Non
     assert first["status_code"] is None and "no answer within 0.5 s" in first["error"]
     assert second["status_code"] == 500 and second["error"].startswith("HTTP 500")
     assert len(second["error"]) < 300
+
+
+def test_a_delivery_whose_job_was_lost_is_sent_by_the_sweep(
+    client: TestClient, app: Any, receiver: Receiver
+) -> None:
+    from datetime import timedelta
+
+    from eventlens.db import session_scope, utcnow
+    from eventlens.models import WebhookDelivery
+
+    signup(client)
+    event = create_event(client)
+    hook = _hook(client, event["id"], receiver, ["event.published"])
+    client.post(f"/api/events/{event['id']}/publish")
+    ctx = app.state.ctx
+    ctx.queue.huey.flush()  # the queue lost the job (say, Redis was down when it was sent)
+    assert run_jobs(app) == 0
+    ctx.queue.enqueue("webhooks.sweep")
+    run_jobs(app)
+    assert receiver.received == []  # not late yet: its job may still be waiting its turn
+    with session_scope(ctx.sessions) as db:
+        for row in db.query(WebhookDelivery):
+            row.next_attempt_at = utcnow() - timedelta(minutes=6)
+    ctx.queue.enqueue("webhooks.sweep")
+    run_jobs(app)
+    (item,) = receiver.wait_for(1)
+    assert item.verified["type"] == "event.published"
+    (log,) = _deliveries(client, event["id"], hook["id"])
+    assert log["status"] == "succeeded" and log["attempts"] == 1

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from eventlens.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from eventlens.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 class WebhookRepository:
@@ -50,6 +50,19 @@ class WebhookRepository:
 
     def delivery(self, delivery_id: uuid.UUID) -> WebhookDelivery | None:
         return self.db.get(WebhookDelivery, delivery_id)
+
+    def overdue(self, due_before: datetime, limit: int) -> list[uuid.UUID]:
+        """Pending deliveries whose next try should have started before ``due_before``."""
+        q = (
+            select(WebhookDelivery.id)
+            .where(
+                WebhookDelivery.status == DeliveryStatus.pending,
+                WebhookDelivery.next_attempt_at < due_before,
+            )
+            .order_by(WebhookDelivery.next_attempt_at)
+            .limit(limit)
+        )
+        return list(self.db.scalars(q))
 
     def endpoint_by_id(self, endpoint_id: uuid.UUID) -> WebhookEndpoint | None:
         return self.db.get(WebhookEndpoint, endpoint_id)

@@ -207,3 +207,21 @@ def deliver(sessions: sessionmaker[Session], delivery_id: uuid.UUID, policy: Del
         result.error,
     )
     return pause
+
+
+OVERDUE_AFTER = timedelta(minutes=5)
+SWEEP_BATCH = 500
+
+
+def overdue_deliveries(sessions: sessionmaker[Session]) -> list[uuid.UUID]:
+    """Deliveries whose try is over 5 minutes late: its job was lost (queue down when it was sent,
+    worker killed mid-try). Their due time moves to now, so the next sweep leaves them to the new job."""
+    now = utcnow()
+    with session_scope(sessions) as db:
+        repo = WebhookRepository(db)
+        ids = repo.overdue(now - OVERDUE_AFTER, SWEEP_BATCH)
+        for delivery_id in ids:
+            row = repo.delivery(delivery_id)
+            if row is not None:
+                row.next_attempt_at = now
+    return ids

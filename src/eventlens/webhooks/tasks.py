@@ -25,3 +25,14 @@ def deliver(ctx: AppContext, delivery_id: str) -> None:
     pause = service.deliver(ctx.sessions, uuid.UUID(delivery_id), policy)
     if pause is not None:
         ctx.queue.enqueue(DELIVER_JOB, delivery_id, delay=max(pause, 0.001))
+
+
+@job("webhooks.sweep", retries=0, every_minute=True)
+def sweep(ctx: AppContext) -> None:
+    """Send again the deliveries whose job was lost; a try late by minutes may repeat (receivers drop
+    repeats by ``webhook-id``), a lost one would never arrive."""
+    ids = service.overdue_deliveries(ctx.sessions)
+    for delivery_id in ids:
+        ctx.queue.enqueue(DELIVER_JOB, str(delivery_id))
+    if ids:
+        log.info("webhooks.sweep requeued=%d", len(ids))
