@@ -81,9 +81,10 @@ def send(
             ) as response,
         ):
             excerpt = b""
+            deadline = started + 2 * timeout  # a body trickled a byte at a time ends here too
             for chunk in response.iter_bytes():
                 excerpt += chunk
-                if len(excerpt) >= MAX_RESPONSE_BYTES:
+                if len(excerpt) >= MAX_RESPONSE_BYTES or time.perf_counter() > deadline:
                     break
     except httpx.TimeoutException:
         return done(None, f"no answer within {timeout:g} s")
