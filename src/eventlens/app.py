@@ -31,9 +31,18 @@ from eventlens.logs import configure_logging
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
-from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
+from eventlens.web import (
+    account_pages,
+    event_forms,
+    event_pages,
+    ftp_pages,
+    guest_pages,
+    settings_pages,
+    webhook_pages,
+)
 from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
+from eventlens.webhooks import endpoints as webhooks_endpoints
 
 
 def build_storage(settings: Settings) -> ObjectStore:
@@ -90,6 +99,9 @@ def site_config(settings: Settings) -> SiteConfig:
         ftp_allow_plain=settings.ftp_allow_plain,
         ftp_cert_path=settings.ftp_cert_file or settings.data_dir / "ftp" / CERT_NAME,
         ftp_service_token=derived.service_token(settings),
+        webhook_allow_private=settings.webhook_allow_private,
+        webhook_retry_delays=settings.retry_delays,
+        webhook_timeout_seconds=settings.webhook_timeout_seconds,
     )
 
 
@@ -200,6 +212,8 @@ def create_app(
     app.include_router(photos_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(ftp_endpoints.router)
+    app.include_router(webhooks_endpoints.event_router)
+    app.include_router(webhooks_endpoints.admin_router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
     app.include_router(settings_pages.router)
@@ -207,5 +221,6 @@ def create_app(
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
     app.include_router(ftp_pages.router)
+    app.include_router(webhook_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

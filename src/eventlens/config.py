@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -176,6 +176,33 @@ class Settings(BaseSettings):
     ftp_login_rate_limit: str = Field(
         "10/minute", description="Failed FTP logins allowed per client address (`limits` syntax)."
     )
+
+    # --- outgoing webhooks
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhook URLs point at loopback, private or link-local addresses (a trusted "
+        "network's own services; tests). Off: such URLs are refused when added and when delivered.",
+    )
+    webhook_retry_delays: str = Field(
+        "10,60,360,2160",
+        description="Seconds to wait before each retry of a failed webhook delivery, comma separated; "
+        "one try more than there are pauses (default: 5 tries over about 40 minutes).",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, description="How long one webhook try may wait for the endpoint's answer."
+    )
+
+    @field_validator("webhook_retry_delays")
+    @classmethod
+    def _delays(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if len(parts) > 20 or any(float(p) < 0 for p in parts):
+            raise ValueError("at most 20 pauses, none negative")
+        return value
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(p) for p in self.webhook_retry_delays.split(",") if p.strip())
 
     @property
     def resolved_database_url(self) -> str:

@@ -50,6 +50,9 @@ class SiteConfig:
     ftp_allow_plain: bool
     ftp_cert_path: Path  # to show the certificate's fingerprint when this machine can read it
     ftp_service_token: str  # the gateway's credential for the internal routes
+    webhook_allow_private: bool = False  # webhook URLs may point at loopback/private addresses
+    webhook_retry_delays: tuple[float, ...] = (10.0, 60.0, 360.0, 2160.0)  # pauses before each retry
+    webhook_timeout_seconds: float = 10.0
 
 
 @dataclass

@@ -10,9 +10,11 @@ from eventlens.models.guest_search import GuestSearch
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
 from eventlens.models.session import UserSession
 from eventlens.models.user import Role, User
+from eventlens.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
+    "DeliveryStatus",
     "Event",
     "EventStatus",
     "Face",
@@ -27,4 +29,7 @@ __all__ = [
     "Role",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -1,4 +1,4 @@
-"""One event's page as its owner sees it: details, counts, the first photos, the FTP panel.
+"""One event's page as its owner sees it: details, counts, the first photos, the FTP and webhook panels.
 
 Drawn by the page itself and by the forms on it that answer with the page (upload, FTP logins).
 """
@@ -18,6 +18,7 @@ from eventlens.models import Event, PhotoStatus
 from eventlens.photos.listing import photo_page
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
+from eventlens.web.webhook_panel import panel_context as webhook_panel
 
 if TYPE_CHECKING:  # pages pass the request's session on; they run no SQL
     from sqlalchemy.orm import Session
@@ -58,6 +59,7 @@ def event_page_response(
         photo_total=counts["photos"][only.value] if only else counts["photos"]["total"],
         next_cursor=next_cursor,
         ftp=ftp,
+        webhooks=webhook_panel(request, db, event),
         flashes=flashes or [],
         errors=errors or [],
     )
