@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from eventlens import api_docs, health, metrics, security
 from eventlens.auth import endpoints as auth_endpoints
+from eventlens.auth.oidc import IdentityProvider, OidcConfig
+from eventlens.auth.oidc import display_name as oidc_display_name
 from eventlens.config import Settings
 from eventlens.context import AppContext, SiteConfig
 from eventlens.cpu import CpuPool, default_threads
@@ -30,7 +32,15 @@ from eventlens.logs import configure_logging
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
-from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
+from eventlens.web import (
+    account_pages,
+    event_forms,
+    event_pages,
+    ftp_pages,
+    guest_pages,
+    oidc_pages,
+    settings_pages,
+)
 from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
 
@@ -64,6 +74,26 @@ def _image_origins(settings: Settings) -> list[str]:
     return [origin] if origin else ["https://*.amazonaws.com"]
 
 
+def build_identity_provider(settings: Settings) -> IdentityProvider | None:
+    """The configured OpenID Connect provider; nothing is fetched from it until first use."""
+    issuer = settings.oidc_issuer.strip()
+    if not issuer:
+        return None
+    secret = settings.oidc_client_secret
+    config = OidcConfig(
+        issuer=issuer,
+        client_id=settings.oidc_client_id.strip(),
+        client_secret=secret.get_secret_value() if secret else None,
+        scopes=settings.oidc_scopes.strip() or "openid",
+        redirect_uri=settings.base_url.rstrip("/") + "/auth/oidc/callback",
+        name=settings.oidc_name.strip() or oidc_display_name(issuer),
+        role_claim=settings.oidc_role_claim.strip(),
+        authorized_parties=tuple(p.strip() for p in settings.oidc_authorized_parties.split(",") if p.strip()),
+        leeway=settings.oidc_clock_skew_seconds,
+    )
+    return IdentityProvider(config)
+
+
 def site_config(settings: Settings) -> SiteConfig:
     """The plain values requests and jobs need, read from the settings here and nowhere else."""
     from eventlens.ftp import derived
@@ -89,6 +119,10 @@ def site_config(settings: Settings) -> SiteConfig:
         ftp_allow_plain=settings.ftp_allow_plain,
         ftp_cert_path=settings.ftp_cert_file or settings.data_dir / "ftp" / CERT_NAME,
         ftp_service_token=derived.service_token(settings),
+        password_login=settings.password_login,
+        clerk_webhook_secret=(
+            settings.clerk_webhook_secret.get_secret_value() if settings.clerk_webhook_secret else None
+        ),
     )
 
 
@@ -119,6 +153,7 @@ def build_context(settings: Settings) -> AppContext:
         face_engine=engine_,
         face_search=FaceSearch(sessions, engine_),
         cpu=CpuPool(default_threads()),
+        identity=build_identity_provider(settings),
     )
     holder.append(ctx)
     return ctx
@@ -180,6 +215,7 @@ def create_app(
     app.include_router(ftp_endpoints.router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
+    app.include_router(oidc_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(event_pages.router)
     app.include_router(event_forms.router)

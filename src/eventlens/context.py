@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -18,6 +18,9 @@ from eventlens.faces.service import FaceSearch
 from eventlens.jobs.queue import JobQueue
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
+
+if TYPE_CHECKING:
+    from eventlens.auth.oidc import IdentityProvider
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class SiteConfig:
     ftp_allow_plain: bool
     ftp_cert_path: Path  # to show the certificate's fingerprint when this machine can read it
     ftp_service_token: str  # the gateway's credential for the internal routes
+    password_login: bool = True  # e-mail + password sign-in and sign-up (off: the OIDC provider only)
+    clerk_webhook_secret: str | None = None  # None: /api/webhooks/clerk is not there (404)
 
 
 @dataclass
@@ -60,6 +65,7 @@ class AppContext:
     face_engine: FaceEngine
     face_search: FaceSearch
     cpu: CpuPool  # selfie decode and inference requested by the API (cpu.py)
+    identity: IdentityProvider | None = None  # the OpenID Connect provider, when one is configured
 
 
 def get_ctx(request: Request) -> AppContext:

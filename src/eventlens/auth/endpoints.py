@@ -48,6 +48,7 @@ def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, 
         name=body.name,
         signup_open=ctx.site.signup_open,
         client_ip=client_ip(request),
+        password_login=ctx.site.password_login,
     )
     new = service.start_session(
         db, user, days=ctx.site.session_days, user_agent=request.headers.get("user-agent")
@@ -56,7 +57,7 @@ def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, 
     return UserRead.model_validate(user)
 
 
-@router.post("/auth/login", response_model=UserRead, responses=errors(400, 401, 422, 429))
+@router.post("/auth/login", response_model=UserRead, responses=errors(400, 401, 403, 422, 429))
 async def login(
     body: LoginRequest, request: Request, response: Response, ctx: Ctx, read_db: ReadDbSession, db: DbSession
 ) -> UserRead:
@@ -73,6 +74,7 @@ async def login(
         email=body.email,
         password=body.password,
         client_ip=client_ip(request),
+        password_login=ctx.site.password_login,
     )
     await ctx.cpu.run(service.upgrade_hash, db, user, body.password)
     new = await run_in_threadpool(

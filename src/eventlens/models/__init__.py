@@ -6,6 +6,7 @@ from eventlens.models.face import Face
 from eventlens.models.ftp_credential import FtpCredential
 from eventlens.models.guest_download import GuestDownload
 from eventlens.models.guest_search import GuestSearch
+from eventlens.models.inbound_webhook import InboundWebhookMessage
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
 from eventlens.models.session import UserSession
 from eventlens.models.user import Role, User
@@ -19,6 +20,7 @@ __all__ = [
     "FtpCredential",
     "GuestDownload",
     "GuestSearch",
+    "InboundWebhookMessage",
     "Photo",
     "PhotoSource",
     "PhotoStatus",
