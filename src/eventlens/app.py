@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from eventlens import api_docs, health, metrics, security
+from eventlens.auth import clerk
 from eventlens.auth import endpoints as auth_endpoints
 from eventlens.auth.oidc import IdentityProvider, OidcConfig
 from eventlens.auth.oidc import display_name as oidc_display_name
@@ -99,6 +100,10 @@ def site_config(settings: Settings) -> SiteConfig:
     from eventlens.ftp import derived
     from eventlens.ftp.gateway.tls import CERT_NAME
 
+    clerk_secret = settings.clerk_webhook_secret.get_secret_value() if settings.clerk_webhook_secret else None
+    if clerk_secret:
+        clerk.check_secret(clerk_secret)
+
     return SiteConfig(
         base_url=settings.base_url,
         secret=settings.secret,
@@ -120,9 +125,7 @@ def site_config(settings: Settings) -> SiteConfig:
         ftp_cert_path=settings.ftp_cert_file or settings.data_dir / "ftp" / CERT_NAME,
         ftp_service_token=derived.service_token(settings),
         password_login=settings.password_login,
-        clerk_webhook_secret=(
-            settings.clerk_webhook_secret.get_secret_value() if settings.clerk_webhook_secret else None
-        ),
+        clerk_webhook_secret=clerk_secret or None,
     )
 
 

@@ -130,6 +130,11 @@ class IdentityProvider:
         """The issuer exactly as the provider writes it (tokens must carry this value)."""
         return str(self.metadata()["issuer"])
 
+    @property
+    def link_issuer(self) -> str:
+        """The issuer accounts are linked by: the configured one without a trailing slash (no fetch)."""
+        return self.config.issuer.rstrip("/")
+
     def keys(self, *, refresh: bool = False) -> KeySet:
         cache = self._cache
         with cache.lock:
@@ -264,7 +269,7 @@ class IdentityProvider:
         email = claims.get("email")
         verified = claims.get("email_verified")
         return ExternalIdentity(
-            issuer=self.issuer,
+            issuer=self.link_issuer,
             subject=str(claims["sub"]),
             email=email if isinstance(email, str) else None,
             email_verified=verified if isinstance(verified, bool) else None,
