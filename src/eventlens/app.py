@@ -11,7 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens import api_docs, health, metrics, security
+from eventlens.auth import clerk
 from eventlens.auth import endpoints as auth_endpoints
+from eventlens.auth.oidc import IdentityProvider, OidcConfig
+from eventlens.auth.oidc import display_name as oidc_display_name
 from eventlens.config import Settings
 from eventlens.context import AppContext, SiteConfig
 from eventlens.cpu import CpuPool, default_threads
@@ -37,6 +40,7 @@ from eventlens.web import (
     event_pages,
     ftp_pages,
     guest_pages,
+    oidc_pages,
     settings_pages,
     webhook_pages,
 )
@@ -74,10 +78,34 @@ def _image_origins(settings: Settings) -> list[str]:
     return [origin] if origin else ["https://*.amazonaws.com"]
 
 
+def build_identity_provider(settings: Settings) -> IdentityProvider | None:
+    """The configured OpenID Connect provider; nothing is fetched from it until first use."""
+    issuer = settings.oidc_issuer.strip()
+    if not issuer:
+        return None
+    secret = settings.oidc_client_secret
+    config = OidcConfig(
+        issuer=issuer,
+        client_id=settings.oidc_client_id.strip(),
+        client_secret=secret.get_secret_value() if secret else None,
+        scopes=settings.oidc_scopes.strip() or "openid",
+        redirect_uri=settings.base_url.rstrip("/") + "/auth/oidc/callback",
+        name=settings.oidc_name.strip() or oidc_display_name(issuer),
+        role_claim=settings.oidc_role_claim.strip(),
+        authorized_parties=tuple(p.strip() for p in settings.oidc_authorized_parties.split(",") if p.strip()),
+        leeway=settings.oidc_clock_skew_seconds,
+    )
+    return IdentityProvider(config)
+
+
 def site_config(settings: Settings) -> SiteConfig:
     """The plain values requests and jobs need, read from the settings here and nowhere else."""
     from eventlens.ftp import derived
     from eventlens.ftp.gateway.tls import CERT_NAME
+
+    clerk_secret = settings.clerk_webhook_secret.get_secret_value() if settings.clerk_webhook_secret else None
+    if clerk_secret:
+        clerk.check_secret(clerk_secret)
 
     return SiteConfig(
         base_url=settings.base_url,
@@ -102,6 +130,8 @@ def site_config(settings: Settings) -> SiteConfig:
         webhook_allow_private=settings.webhook_allow_private,
         webhook_retry_delays=settings.retry_delays,
         webhook_timeout_seconds=settings.webhook_timeout_seconds,
+        password_login=settings.password_login,
+        clerk_webhook_secret=clerk_secret or None,
     )
 
 
@@ -151,6 +181,7 @@ def build_context(settings: Settings) -> AppContext:
         queue=queue,
         faces=build_face_backend(settings, sessions, limiter),
         cpu=CpuPool(default_threads()),
+        identity=build_identity_provider(settings),
     )
     holder.append(ctx)
     return ctx
@@ -216,6 +247,7 @@ def create_app(
     app.include_router(webhooks_endpoints.admin_router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
+    app.include_router(oidc_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(event_pages.router)
     app.include_router(event_forms.router)

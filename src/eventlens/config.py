@@ -99,6 +99,42 @@ class Settings(BaseSettings):
         "address, password changes per account, access-code checks per address (`limits` syntax).",
     )
 
+    password_login: bool = Field(
+        True,
+        description="Sign-in and sign-up with e-mail and password. `false`: only the OpenID Connect provider.",
+    )
+
+    # --- OpenID Connect provider (Clerk, Auth0, Keycloak, Google...): README "Sign-in with OpenID Connect"
+    oidc_issuer: str = Field(
+        "", description="Issuer URL of the OpenID Connect provider. Empty: no OIDC sign-in, no Bearer JWTs."
+    )
+    oidc_client_id: str = Field("", description="OAuth client id registered at the provider.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="OAuth client secret. Empty: a public client (PKCE only)."
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes asked for at sign-in.")
+    oidc_role_claim: str = Field(
+        "",
+        description="Claim of the ID token that makes an account admin when it is (or contains) `admin`. "
+        "Set: the provider decides the role at every sign-in.",
+    )
+    oidc_name: str = Field(
+        "", description="Provider name on the sign-in button. Empty: derived from the issuer's host."
+    )
+    oidc_authorized_parties: str = Field(
+        "",
+        description="Bearer JWTs are accepted when their `azp` is one of these (comma separated, e.g. "
+        "your Clerk front-end origins) or their `aud` is the client id.",
+    )
+    oidc_clock_skew_seconds: int = Field(
+        30, ge=0, le=300, description="Leeway for `exp` / `nbf` / `iat` of ID tokens and Bearer JWTs."
+    )
+    clerk_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Signing secret (`whsec_...`) of the Clerk webhook endpoint. Empty: "
+        "`/api/webhooks/clerk` answers 404.",
+    )
+
     # --- limits on uploads
     max_upload_mb: int = Field(50, description="Largest accepted photo file, in megabytes.")
     max_pixels: int = Field(

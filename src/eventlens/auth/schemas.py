@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
@@ -57,3 +58,10 @@ class TokenCreated(TokenRead):
 class TokenList(BaseModel):
     items: list[TokenRead]
     next_cursor: str | None = None
+
+
+class WebhookResult(BaseModel):
+    status: Literal["updated", "deactivated", "ignored"] = Field(
+        description="What the message changed: `ignored` for other event types and for Clerk users "
+        "with no account here (an account is made at the person's first sign-in)."
+    )
