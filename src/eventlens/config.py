@@ -141,7 +141,9 @@ class Settings(BaseSettings):
         "server secret, so gateway and API on one machine (or sharing SECRET_KEY) agree without setup.",
     )
     ftp_login_rate_limit: str = Field(
-        "10/minute", description="Failed FTP logins allowed per client address (`limits` syntax)."
+        "10/minute",
+        description="FTP login attempts per client address and per user name + address, counted before "
+        "the password is checked; a successful login clears its address's count (`limits` syntax).",
     )
 
     @property
