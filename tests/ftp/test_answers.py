@@ -25,7 +25,7 @@ from tests.ftp.conftest import StartGateway
 from tests.ftp.harness import ApiServer, Camera, ftps, photos, require_tool, spool_files, wait_for
 from tests.ftp.test_uploads import small_jpeg
 
-MAX_PIXELS = 5_000  # small_jpeg (32×24) passes, big_jpeg (100×100) does not
+MAX_PIXELS = 5_000  # small_jpeg (32x24) passes, big_jpeg (100x100) does not
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import ftplib
+import hashlib
 import io
 import logging
 import time
@@ -104,7 +104,7 @@ def test_resume_with_rest_and_with_appe(
         ftp.voidcmd("TYPE I")
         # Under its final name, a part of a photo goes to the API at once, which refuses it: the camera
         # hears so (550) and nothing of it is kept.
-        with pytest.raises(ftplib.error_perm, match="^550 .*damaged"):
+        with pytest.raises(ftplib.error_perm, match=r"^550 .*damaged"):
             ftp.storbinary("STOR cut.jpg", io.BytesIO(first[: len(first) // 3]))
         assert "cut.jpg" not in ftp.nlst()
         # Under a temporary name (as lftp and cameras that resume do), a part waits for the rest:
@@ -178,11 +178,13 @@ def test_a_damaged_photo_is_refused_by_the_api_with_a_550(
 ) -> None:
     caplog.set_level(logging.INFO, logger="eventlens.ftp")
     data = (dataset / PORTRAIT).read_bytes()
-    with ftps(gateway, cafile, camera) as ftp:
-        # A JPEG header and then nothing: the gateway's quick look passes it, the API's checks do not,
-        # and the camera is told so instead of a 226.
-        with pytest.raises(ftplib.error_perm, match="^550 The image is damaged"):
-            ftp.storbinary("STOR broken.jpg", io.BytesIO(data[: len(data) // 2]))
+    # A JPEG header and then nothing: the gateway's quick look passes it, the API's checks do not,
+    # and the camera is told so instead of a 226.
+    with (
+        ftps(gateway, cafile, camera) as ftp,
+        pytest.raises(ftplib.error_perm, match=r"^550 The image is damaged"),
+    ):
+        ftp.storbinary("STOR broken.jpg", io.BytesIO(data[: len(data) // 2]))
     assert photos(client, camera.event_id) == []
     assert any("corrupt_image" in r.getMessage() and "broken.jpg" in r.getMessage() for r in caplog.records)
     wait_for("nothing left in the spool", lambda: spool_files(gateway) == [])

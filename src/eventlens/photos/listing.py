@@ -15,7 +15,6 @@ from eventlens.faces.repository import FaceRepository
 from eventlens.models import Event, Face, Photo, PhotoStatus
 from eventlens.photos.repository import PhotoRepository
 
-
 PhotoSort = Literal["uploaded", "taken"]
 PhotoOrder = Literal["asc", "desc"]
 
@@ -77,9 +76,7 @@ def _decode(
             raise ValueError("cursor time without zone")
         return times[0], times[1], uuid.UUID(row_id)
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise Invalid(
-            "cursor: not one this server gave out for this sort and order", field="cursor"
-        ) from exc
+        raise Invalid("cursor: not one this server gave out for this sort and order", field="cursor") from exc
 
 
 def known_hashes(db: Session, event: Event, hashes: list[str]) -> dict[str, uuid.UUID]:

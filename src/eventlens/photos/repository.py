@@ -188,7 +188,9 @@ class PhotoRepository:
         return found
 
 
-def _beyond(cols: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any], descending: bool) -> ColumnElement[bool]:
+def _beyond(
+    cols: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any], descending: bool
+) -> ColumnElement[bool]:
     """Rows after ``values`` in the lexicographic order of ``cols`` (each descending or ascending)."""
     first, rest = cols[0], cols[1:]
     past = first < values[0] if descending else first > values[0]

@@ -124,8 +124,9 @@ def event_page(
     # The grid's status filter and order are a plain GET form; anything unknown shows every photo,
     # newest upload first.
     only = PhotoStatus(status) if status in PhotoStatus.__members__ else None
-    by = "taken" if sort == "taken" else "uploaded"
-    return event_page_response(request, ctx, db, principal, event, only=only, sort=by)
+    return event_page_response(
+        request, ctx, db, principal, event, only=only, sort="taken" if sort == "taken" else "uploaded"
+    )
 
 
 def _action_route(action: str) -> None:

@@ -159,6 +159,7 @@ class GatewayHandler(TLS_FTPHandler):
     """One control connection. ``runtime`` is set on a per-gateway subclass (see server.py)."""
 
     runtime: Runtime
+    _rnfr: str | None  # pyftpdlib's: the path RNFR named
     data_ssl_context: Any = None  # TLS 1.2 for data connections (set by server.py; see tls.py)
     dtp_handler = GatewayDTPHandler
     abstracted_fs = SpoolFS
