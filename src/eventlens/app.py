@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp
 
 from eventlens import api_docs, health, metrics, security
 from eventlens.auth import clerk
@@ -19,7 +20,7 @@ from eventlens.config import Settings
 from eventlens.context import AppContext, SiteConfig
 from eventlens.cpu import CpuPool, default_threads
 from eventlens.db import make_engine, make_session_factory
-from eventlens.errors import install_error_handlers
+from eventlens.errors import ApiError, error_response, install_error_handlers
 from eventlens.events import endpoints as events_endpoints
 from eventlens.events import live as events_live
 from eventlens.faces.backend import FaceBackend
@@ -47,6 +48,22 @@ from eventlens.web import (
 from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
 from eventlens.webhooks import endpoints as webhooks_endpoints
+
+
+class EventLensApp(FastAPI):
+    """FastAPI with one layer outside the whole stack: Starlette's catch-all for unhandled exceptions
+    sits outside every ``add_middleware`` layer, so headers added there would miss its 500."""
+
+    outermost: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return self.outermost(stack) if self.outermost is not None else stack
+
+
+async def _unknown_host(request: Request) -> Response:
+    exc = ApiError(400, "unknown_host", "This server does not answer to that host name.")
+    return await error_response(request, exc, error_page)
 
 
 def build_storage(settings: Settings) -> ObjectStore:
@@ -217,7 +234,7 @@ def create_app(
                 consumer.stop(graceful=True)
             ctx.engine.dispose()
 
-    app = FastAPI(
+    app = EventLensApp(
         title="EventLens",
         version="0.1.0",
         summary="Event photos: every face indexed; guests find theirs with a selfie.",
@@ -227,11 +244,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    app.add_middleware(
-        security.SecurityHeaders,
+    hosts = security.allowed_hosts(settings.base_url, settings.allowed_hosts.split(","))
+    app.outermost = lambda stack: security.SecurityHeaders(
+        stack,
         base_url=settings.base_url,
-        hosts=security.allowed_hosts(settings.base_url, settings.allowed_hosts.split(",")),
+        hosts=hosts,
         image_origins=_image_origins(settings),
+        refuse_host=_unknown_host,
     )
     install_error_handlers(app, page=error_page)
     api_docs.install(app)

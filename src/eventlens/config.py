@@ -209,8 +209,17 @@ class Settings(BaseSettings):
         description="Credential the gateway sends to the API's internal routes. Empty: derived from the "
         "server secret, so gateway and API on one machine (or sharing SECRET_KEY) agree without setup.",
     )
+    ftp_answer_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds an FTPS upload waits for the API's answer before its 226: a file the API "
+        "refuses gets a 55x instead; past this (or with the API away) it is acknowledged and kept in the "
+        "spool until the API takes it.",
+    )
     ftp_login_rate_limit: str = Field(
-        "10/minute", description="Failed FTP logins allowed per client address (`limits` syntax)."
+        "10/minute",
+        description="FTP login attempts per client address and per user name + address, counted before "
+        "the password is checked; a successful login clears its address's count (`limits` syntax).",
     )
 
     # --- outgoing webhooks

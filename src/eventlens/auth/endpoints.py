@@ -18,6 +18,7 @@ from eventlens.auth.dependencies import (
 from eventlens.auth.schemas import (
     LoginRequest,
     PasswordChange,
+    ProfileUpdate,
     SignupRequest,
     TokenCreate,
     TokenCreated,
@@ -104,6 +105,15 @@ def logout(request: Request, principal: OptionalPrincipal, ctx: Ctx, db: DbSessi
 @router.get("/me", response_model=UserRead, responses=errors(401))
 def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
+
+
+@router.patch("/me", response_model=UserRead, responses=errors(400, 401, 403, 422))
+def update_me(body: ProfileUpdate, user: CurrentUser, db: DbSession) -> UserRead:
+    """`{public_name?, website?}`: what guests see on your events' pages ("" or null clears one).
+    The website must be an http(s) address with a host (422 otherwise)."""
+    row = service.update_profile(db, user, changes=body.model_dump(include=body.model_fields_set))
+    db.flush()
+    return UserRead.model_validate(row)
 
 
 @router.post(

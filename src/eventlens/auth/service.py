@@ -247,6 +247,16 @@ def change_password(
     log.info("user.password_changed id=%s", row.id)
 
 
+def update_profile(db: Session, user: User, *, changes: dict[str, str | None]) -> User:
+    """Set the public name and website shown to guests (``changes``: the checked fields sent)."""
+    row = db.get(User, user.id) or user  # the caller's copy may come from another session
+    for field in ("public_name", "website"):
+        if field in changes:
+            setattr(row, field, changes[field])
+    log.info("user.profile_changed id=%s fields=%s", row.id, ",".join(sorted(changes)))
+    return row
+
+
 def has_accounts(db: Session) -> bool:
     """Whether anyone has signed up yet (until then the first account becomes the admin)."""
     return UserRepository(db).count() > 0

@@ -91,13 +91,15 @@ class GuestService:
             repo = GuestRepository(db)
             event = self._published(repo, slug)
             cover = self._cover_of(repo, event)
+            owner = repo.owner(event)
             return PublicEvent(
                 slug=event.slug,
                 name=event.name,
                 description=event.description,
                 starts_at=event.starts_at,
                 ends_at=event.ends_at,
-                photographer=repo.owner_name(event),
+                photographer=(owner.public_name or owner.name) if owner else "",
+                photographer_url=owner.website if owner else None,
                 cover_url=f"/api/public/events/{event.slug}/cover" if cover else None,
                 access_code_required=event.access_code_hash is not None,
                 photo_count=repo.indexed_count(event.id),

@@ -23,6 +23,9 @@ class User(Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased
     name: Mapped[str] = mapped_column(String(200))
+    # Shown on the guest pages of the account's events (instead of ``name``) with a link, when set.
+    public_name: Mapped[str | None] = mapped_column(String(100))
+    website: Mapped[str | None] = mapped_column(String(300))  # http(s) only, checked by auth.schemas
     password_hash: Mapped[str | None] = mapped_column(String(255))  # None for OIDC-only accounts
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=20, validate_strings=True), default=Role.photographer

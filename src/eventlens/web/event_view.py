@@ -15,7 +15,7 @@ from eventlens.context import AppContext
 from eventlens.events import service
 from eventlens.events.links import guest_url, is_loopback
 from eventlens.models import Event, PhotoStatus
-from eventlens.photos.listing import photo_page
+from eventlens.photos.listing import PhotoSort, photo_page
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
 from eventlens.web.webhook_panel import panel_context as webhook_panel
@@ -37,9 +37,10 @@ def event_page_response(
     errors: list[str] | None = None,
     status_code: int = 200,
     only: PhotoStatus | None = None,
+    sort: PhotoSort = "uploaded",
 ) -> Response:
     read = service.read_event(db, event, ctx.site.base_url)
-    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE, status=only)
+    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE, status=only, sort=sort)
     ftp = panel_context(request, db, ctx.site, event)
     counts = read.counts.model_dump()
     return render(
@@ -56,6 +57,7 @@ def event_page_response(
         base_url=ctx.site.base_url,
         photos=photos,
         only=only.value if only else "",
+        sort=sort,
         photo_total=counts["photos"][only.value] if only else counts["photos"]["total"],
         next_cursor=next_cursor,
         ftp=ftp,
