@@ -56,3 +56,40 @@ def test_a_forged_host_header_is_refused(client: TestClient) -> None:
     assert r.status_code == 400 and "evil.example" not in r.headers.get("location", "")
     _assert_secure(r)
     assert client.get("/healthz", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+
+
+def test_an_unknown_host_gets_the_api_error_shape_under_api(client: TestClient) -> None:
+    r = client.get("/api/events", headers={"Host": "evil.example"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("application/json")
+    assert r.json() == {
+        "error": {
+            "code": "unknown_host",
+            "message": "This server does not answer to that host name.",
+            "details": None,
+        }
+    }
+    _assert_secure(r)
+
+
+def test_an_unknown_host_gets_the_error_page_elsewhere(client: TestClient) -> None:
+    r = client.get("/e/some-event", headers={"Host": "evil.example:8000"})
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/html")
+    assert "<main" in r.text and "host name" in r.text
+    # Links on the page (stylesheet, icon) name the site's own host, never the forged one.
+    assert "evil.example" not in r.text and 'rel="stylesheet"' in r.text
+    _assert_secure(r)
+
+
+def test_an_unhandled_exception_answers_500_with_the_headers(app) -> None:  # type: ignore[no-untyped-def]
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/test-boom", boom)
+    app.add_api_route("/test-boom", boom)
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
+        api = client.get("/api/test-boom")
+        page = client.get("/test-boom")
+    assert api.status_code == 500 and api.json()["error"]["code"] == "internal_error"
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
+    _assert_secure(api)
+    _assert_secure(page)

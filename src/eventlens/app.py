@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp
 
 from eventlens import api_docs, health, metrics, security
+from eventlens.auth import clerk
 from eventlens.auth import endpoints as auth_endpoints
+from eventlens.auth.oidc import IdentityProvider, OidcConfig
+from eventlens.auth.oidc import display_name as oidc_display_name
 from eventlens.config import Settings
 from eventlens.context import AppContext, SiteConfig
 from eventlens.cpu import CpuPool, default_threads
 from eventlens.db import make_engine, make_session_factory
-from eventlens.errors import install_error_handlers
+from eventlens.errors import ApiError, error_response, install_error_handlers
 from eventlens.events import endpoints as events_endpoints
 from eventlens.events import live as events_live
 from eventlens.faces.backend import FaceBackend
@@ -33,9 +37,35 @@ from eventlens.photos import direct_endpoints as photos_direct_endpoints
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
-from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
+from eventlens.web import (
+    account_pages,
+    event_forms,
+    event_pages,
+    ftp_pages,
+    guest_pages,
+    oidc_pages,
+    settings_pages,
+    webhook_pages,
+)
 from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
+from eventlens.webhooks import endpoints as webhooks_endpoints
+
+
+class EventLensApp(FastAPI):
+    """FastAPI with one layer outside the whole stack: Starlette's catch-all for unhandled exceptions
+    sits outside every ``add_middleware`` layer, so headers added there would miss its 500."""
+
+    outermost: Callable[[ASGIApp], ASGIApp] | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        return self.outermost(stack) if self.outermost is not None else stack
+
+
+async def _unknown_host(request: Request) -> Response:
+    exc = ApiError(400, "unknown_host", "This server does not answer to that host name.")
+    return await error_response(request, exc, error_page)
 
 
 def build_storage(settings: Settings) -> ObjectStore:
@@ -77,10 +107,34 @@ def _image_origins(settings: Settings) -> list[str]:
     return [origin] if origin else ["https://*.amazonaws.com"]
 
 
+def build_identity_provider(settings: Settings) -> IdentityProvider | None:
+    """The configured OpenID Connect provider; nothing is fetched from it until first use."""
+    issuer = settings.oidc_issuer.strip()
+    if not issuer:
+        return None
+    secret = settings.oidc_client_secret
+    config = OidcConfig(
+        issuer=issuer,
+        client_id=settings.oidc_client_id.strip(),
+        client_secret=secret.get_secret_value() if secret else None,
+        scopes=settings.oidc_scopes.strip() or "openid",
+        redirect_uri=settings.base_url.rstrip("/") + "/auth/oidc/callback",
+        name=settings.oidc_name.strip() or oidc_display_name(issuer),
+        role_claim=settings.oidc_role_claim.strip(),
+        authorized_parties=tuple(p.strip() for p in settings.oidc_authorized_parties.split(",") if p.strip()),
+        leeway=settings.oidc_clock_skew_seconds,
+    )
+    return IdentityProvider(config)
+
+
 def site_config(settings: Settings) -> SiteConfig:
     """The plain values requests and jobs need, read from the settings here and nowhere else."""
     from eventlens.ftp import derived
     from eventlens.ftp.gateway.tls import CERT_NAME
+
+    clerk_secret = settings.clerk_webhook_secret.get_secret_value() if settings.clerk_webhook_secret else None
+    if clerk_secret:
+        clerk.check_secret(clerk_secret)
 
     return SiteConfig(
         base_url=settings.base_url,
@@ -102,6 +156,11 @@ def site_config(settings: Settings) -> SiteConfig:
         ftp_allow_plain=settings.ftp_allow_plain,
         ftp_cert_path=settings.ftp_cert_file or settings.data_dir / "ftp" / CERT_NAME,
         ftp_service_token=derived.service_token(settings),
+        webhook_allow_private=settings.webhook_allow_private,
+        webhook_retry_delays=settings.retry_delays,
+        webhook_timeout_seconds=settings.webhook_timeout_seconds,
+        password_login=settings.password_login,
+        clerk_webhook_secret=clerk_secret or None,
     )
 
 
@@ -152,6 +211,7 @@ def build_context(settings: Settings) -> AppContext:
         queue=queue,
         faces=build_face_backend(settings, sessions, limiter),
         cpu=CpuPool(default_threads()),
+        identity=build_identity_provider(settings),
     )
     holder.append(ctx)
     return ctx
@@ -187,7 +247,7 @@ def create_app(
                 consumer.stop(graceful=True)
             ctx.engine.dispose()
 
-    app = FastAPI(
+    app = EventLensApp(
         title="EventLens",
         version="0.1.0",
         summary="Event photos: every face indexed; guests find theirs with a selfie.",
@@ -197,13 +257,15 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.ctx = ctx
-    app.add_middleware(
-        security.SecurityHeaders,
+    hosts = security.allowed_hosts(settings.base_url, settings.allowed_hosts.split(","))
+    app.outermost = lambda stack: security.SecurityHeaders(
+        stack,
         base_url=settings.base_url,
-        hosts=security.allowed_hosts(settings.base_url, settings.allowed_hosts.split(",")),
+        hosts=hosts,
         image_origins=_image_origins(settings),
         # The dashboard's direct uploads POST to the bucket.
         connect_origins=_image_origins(settings) if ctx.site.direct_uploads else [],
+        refuse_host=_unknown_host,
     )
     install_error_handlers(app, page=error_page)
     api_docs.install(app)
@@ -216,12 +278,16 @@ def create_app(
     app.include_router(photos_direct_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(ftp_endpoints.router)
+    app.include_router(webhooks_endpoints.event_router)
+    app.include_router(webhooks_endpoints.admin_router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
+    app.include_router(oidc_pages.router)
     app.include_router(settings_pages.router)
     app.include_router(event_pages.router)
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
     app.include_router(ftp_pages.router)
+    app.include_router(webhook_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

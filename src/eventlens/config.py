@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -104,6 +104,42 @@ class Settings(BaseSettings):
         "address, password changes per account, access-code checks per address (`limits` syntax).",
     )
 
+    password_login: bool = Field(
+        True,
+        description="Sign-in and sign-up with e-mail and password. `false`: only the OpenID Connect provider.",
+    )
+
+    # --- OpenID Connect provider (Clerk, Auth0, Keycloak, Google...): README "Sign-in with OpenID Connect"
+    oidc_issuer: str = Field(
+        "", description="Issuer URL of the OpenID Connect provider. Empty: no OIDC sign-in, no Bearer JWTs."
+    )
+    oidc_client_id: str = Field("", description="OAuth client id registered at the provider.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="OAuth client secret. Empty: a public client (PKCE only)."
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes asked for at sign-in.")
+    oidc_role_claim: str = Field(
+        "",
+        description="Claim of the ID token that makes an account admin when it is (or contains) `admin`. "
+        "Set: the provider decides the role at every sign-in.",
+    )
+    oidc_name: str = Field(
+        "", description="Provider name on the sign-in button. Empty: derived from the issuer's host."
+    )
+    oidc_authorized_parties: str = Field(
+        "",
+        description="Bearer JWTs are accepted when their `azp` is one of these (comma separated, e.g. "
+        "your Clerk front-end origins) or their `aud` is the client id.",
+    )
+    oidc_clock_skew_seconds: int = Field(
+        30, ge=0, le=300, description="Leeway for `exp` / `nbf` / `iat` of ID tokens and Bearer JWTs."
+    )
+    clerk_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Signing secret (`whsec_...`) of the Clerk webhook endpoint. Empty: "
+        "`/api/webhooks/clerk` answers 404.",
+    )
+
     # --- limits on uploads
     max_upload_mb: int = Field(50, description="Largest accepted photo file, in megabytes.")
     max_pixels: int = Field(
@@ -178,9 +214,45 @@ class Settings(BaseSettings):
         description="Credential the gateway sends to the API's internal routes. Empty: derived from the "
         "server secret, so gateway and API on one machine (or sharing SECRET_KEY) agree without setup.",
     )
-    ftp_login_rate_limit: str = Field(
-        "10/minute", description="Failed FTP logins allowed per client address (`limits` syntax)."
+    ftp_answer_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds an FTPS upload waits for the API's answer before its 226: a file the API "
+        "refuses gets a 55x instead; past this (or with the API away) it is acknowledged and kept in the "
+        "spool until the API takes it.",
     )
+    ftp_login_rate_limit: str = Field(
+        "10/minute",
+        description="FTP login attempts per client address and per user name + address, counted before "
+        "the password is checked; a successful login clears its address's count (`limits` syntax).",
+    )
+
+    # --- outgoing webhooks
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhook URLs point at loopback, private or link-local addresses (a trusted "
+        "network's own services; tests). Off: such URLs are refused when added and when delivered.",
+    )
+    webhook_retry_delays: str = Field(
+        "10,60,360,2160",
+        description="Seconds to wait before each retry of a failed webhook delivery, comma separated; "
+        "one try more than there are pauses (default: 5 tries over about 40 minutes).",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, le=60, description="How long one webhook try may wait for the endpoint's answer."
+    )
+
+    @field_validator("webhook_retry_delays")
+    @classmethod
+    def _delays(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if len(parts) > 20 or any(float(p) < 0 for p in parts):
+            raise ValueError("at most 20 pauses, none negative")
+        return value
+
+    @property
+    def retry_delays(self) -> tuple[float, ...]:
+        return tuple(float(p) for p in self.webhook_retry_delays.split(",") if p.strip())
 
     @property
     def resolved_database_url(self) -> str:

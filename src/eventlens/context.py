@@ -19,6 +19,7 @@ from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
 
 if TYPE_CHECKING:
+    from eventlens.auth.oidc import IdentityProvider
     from eventlens.faces.engine.base import FaceEngine
     from eventlens.faces.local import LocalBackend
     from eventlens.faces.service import FaceSearch
@@ -51,6 +52,11 @@ class SiteConfig:
     ftp_cert_path: Path  # to show the certificate's fingerprint when this machine can read it
     ftp_service_token: str  # the gateway's credential for the internal routes
     direct_uploads: bool = False  # browsers may send files straight to the S3 bucket
+    webhook_allow_private: bool = False  # webhook URLs may point at loopback/private addresses
+    webhook_retry_delays: tuple[float, ...] = (10.0, 60.0, 360.0, 2160.0)  # pauses before each retry
+    webhook_timeout_seconds: float = 10.0
+    password_login: bool = True  # e-mail + password sign-in and sign-up (off: the OIDC provider only)
+    clerk_webhook_secret: str | None = None  # None: /api/webhooks/clerk is not there (404)
 
 
 @dataclass
@@ -64,6 +70,7 @@ class AppContext:
     queue: JobQueue
     faces: FaceBackend  # the one door for indexing, selfie search and face removal (faces/backend.py)
     cpu: CpuPool  # selfie decode and inference requested by the API (cpu.py)
+    identity: IdentityProvider | None = None  # the OpenID Connect provider, when one is configured
 
     @property
     def face_engine(self) -> FaceEngine:

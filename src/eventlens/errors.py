@@ -190,15 +190,20 @@ def wants_json(request: Request) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
+async def error_response(request: Request, exc: ApiError, page: PageRenderer | None = None) -> Response:
+    """The answer to ``exc``: the API's JSON shape under ``/api``, else ``page`` (when given)."""
+    if page is not None and not wants_json(request):
+        return await page(request, exc)
+    # jsonable_encoder: details may carry what the client sent (bytes that are not UTF-8, say).
+    body = jsonable_encoder(error_body(exc.code, exc.message, exc.details), custom_encoder=_BYTES)
+    return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+
+
 def install_error_handlers(app: FastAPI, page: PageRenderer | None = None) -> None:
     """``page``: how a non-API path shows an error; without it every path answers JSON."""
 
     async def respond(request: Request, exc: ApiError) -> Response:
-        if page is not None and not wants_json(request):
-            return await page(request, exc)
-        # jsonable_encoder: details may carry what the client sent (bytes that are not UTF-8, say).
-        body = jsonable_encoder(error_body(exc.code, exc.message, exc.details), custom_encoder=_BYTES)
-        return JSONResponse(body, status_code=exc.status, headers=exc.headers)
+        return await error_response(request, exc, page)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> Response:

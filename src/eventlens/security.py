@@ -5,16 +5,22 @@
 - nosniff, a Referrer-Policy that keeps guest passes (``?t=``) inside the site, and HSTS when the app
   is served over https.
 - Host names other than the base URL's (and loopback, for health checks) get a 400 before any route
-  runs, so no redirect or link can be built from a forged ``Host`` header.
+  runs, so no redirect or link can be built from a forged ``Host`` header. The 400 is the app's own
+  error answer (JSON under ``/api``, the error page elsewhere), built as if the base URL's host had
+  been asked.
+
+The wiring puts this outside everything else, Starlette's catch-all for unhandled exceptions
+included, so a 500 carries the headers too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
-from starlette.datastructures import Headers
-from starlette.responses import PlainTextResponse
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -66,9 +72,12 @@ class SecurityHeaders:
         hosts: frozenset[str] | None,
         image_origins: Iterable[str],
         connect_origins: Iterable[str] = (),
+        refuse_host: Callable[[Request], Awaitable[Response]] | None = None,
     ) -> None:
         self.app = app
         self.hosts = hosts
+        self.own_host = urlsplit(base_url).netloc or "localhost"
+        self.refuse_host = refuse_host
         self.headers = [
             (b"content-security-policy", content_security_policy(image_origins, connect_origins).encode()),
             (b"x-content-type-options", b"nosniff"),
@@ -84,13 +93,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if self.hosts is not None:
-            host = (Headers(scope=scope).get("host") or "").lower()
-            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-            if name not in self.hosts:
-                answer = PlainTextResponse("Unknown host name.", status_code=400, headers=self._plain())
-                await answer(scope, receive, send)
-                return
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -101,7 +103,20 @@ class SecurityHeaders:
                 ]
             await send(message)
 
+        if self.hosts is not None:
+            host = (Headers(scope=scope).get("host") or "").lower()
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name not in self.hosts:
+                await self._refuse(scope, receive, with_headers)
+                return
         await self.app(scope, receive, with_headers)
 
-    def _plain(self) -> dict[str, str]:
-        return {k.decode(): v.decode() for k, v in self.headers}
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.refuse_host is None:
+            answer: Response = PlainTextResponse("Unknown host name.", status_code=400)
+        else:
+            # The answer is built for the site's own host: a page's links never name the forged one.
+            scope = dict(scope)
+            MutableHeaders(scope=scope)["host"] = self.own_host
+            answer = await self.refuse_host(Request(scope, receive))
+        await answer(scope, receive, send)

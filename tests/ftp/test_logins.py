@@ -5,7 +5,9 @@ from __future__ import annotations
 import ftplib
 import io
 import logging
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from eventlens.auth import passwords
 from eventlens.config import Settings
+from eventlens.ftp.derived import service_token
 from eventlens.ftp.gateway.server import Gateway
 from eventlens.models import FtpCredential
 from tests.ftp.conftest import StartGateway
@@ -113,3 +117,54 @@ def test_a_gateway_with_the_wrong_service_token_says_so(
     gateway = start_gateway(ftp_service_token=SecretStr("not-the-api-s-token"))
     assert _refused(gateway, cafile, camera).startswith("421 The photo service is not available")
     assert any("EVENTLENS_FTP_SERVICE_TOKEN" in r.getMessage() for r in caplog.records)
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the passwords the API actually checks (argon2 runs)."""
+    seen: list[int] = []
+    lock = threading.Lock()
+    real = passwords.verify_password
+
+    def counting(stored: str | None, password: str) -> bool:
+        with lock:
+            seen.append(1)
+        return real(stored, password)
+
+    monkeypatch.setattr(passwords, "verify_password", counting)
+    return seen
+
+
+def test_concurrent_guesses_from_one_address_try_at_most_the_limit(
+    gateway: Gateway, camera: Camera, cafile: Path, checks: list[int]
+) -> None:
+    def guess(_n: int) -> str:
+        try:
+            ftps(gateway, cafile, camera, password="guess").close()
+        except ftplib.Error as exc:
+            return str(exc)[:3]
+        return "230"
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        replies = list(pool.map(guess, range(24)))
+    # Counted before the password is checked: no guess slips past while the first are checked.
+    assert replies.count("530") <= LIMIT and len(checks) <= LIMIT
+    assert replies.count("421") >= 24 - LIMIT and set(replies) <= {"530", "421"}
+
+
+def test_limits_are_per_address_and_per_user_name_and_address(
+    client: TestClient, settings: Settings, camera: Camera
+) -> None:
+    headers = {"Authorization": f"Bearer {service_token(settings)}"}
+
+    def login(ip: str, password: str, username: str = camera.username) -> int:
+        body = {"username": username, "password": password, "client_ip": ip}
+        return client.post("/api/internal/ftp/login", json=body, headers=headers).status_code
+
+    assert [login("192.0.2.1", "guess") for _ in range(LIMIT + 1)] == [401] * LIMIT + [429]
+    # Another address is not locked out by the first one's guesses on the same login.
+    assert login("192.0.2.2", camera.password) == 200
+    # A success clears its address's counts: a camera logging in for every photo is never held back.
+    assert [login("192.0.2.3", camera.password) for _ in range(LIMIT + 2)] == [200] * (LIMIT + 2)
+    assert [login("192.0.2.3", "guess") for _ in range(LIMIT)] == [401] * LIMIT
+    assert login("192.0.2.3", camera.password) == 429

@@ -69,20 +69,29 @@ def test_a_slow_api_stalls_no_other_connection(
 ) -> None:
     real_post = handoff.Poster.post
 
-    def slow_post(self: handoff.Poster, item: handoff.Item) -> str:
-        time.sleep(2.0)  # an API taking its time over every file
+    def slow_post(self: handoff.Poster, item: handoff.Item) -> handoff.Answer:
+        time.sleep(1.5)  # an API taking its time over every file
         return real_post(self, item)
 
     monkeypatch.setattr(handoff.Poster, "post", slow_post)
     with ftps(gateway, cafile, camera) as ftp, ftps(gateway, cafile, camera) as other:
+        replies: list[str] = []
+        uploading = threading.Thread(
+            target=lambda: replies.extend(
+                ftp.storbinary(f"STOR slow-{i}.jpg", io.BytesIO(small_jpeg(i))) for i in range(2)
+            )
+        )
         started = time.monotonic()
-        for i in range(4):
-            ftp.storbinary(f"STOR slow-{i}.jpg", io.BytesIO(small_jpeg(i)))
+        uploading.start()
+        for _ in range(5):  # the other connection answers at once while the uploads wait
+            asked = time.monotonic()
             other.voidcmd("NOOP")
-        assert time.monotonic() - started < 1.5, "uploads waited for the API"
-        assert photos(client, camera.event_id) == []
-        assert gateway.handoff.wait_idle(20)
-    assert len(photos(client, camera.event_id)) == 4
+            assert time.monotonic() - asked < 0.5, "a connection waited for another one's upload"
+            time.sleep(0.2)
+        uploading.join(30)
+        # Each 226 came once the API had the file: it is in the event when the camera hears of it.
+        assert time.monotonic() - started >= 3.0 and [r[:3] for r in replies] == ["226", "226"]
+    assert len(photos(client, camera.event_id)) == 2
 
 
 def test_a_hanging_login_call_stalls_no_other_connection(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ftplib
 import hashlib
 import io
 import logging
@@ -101,25 +102,31 @@ def test_resume_with_rest_and_with_appe(
     second = (dataset / "identities/John_Savage/1.jpg").read_bytes()
     with ftps(gateway, cafile, camera) as ftp:
         ftp.voidcmd("TYPE I")
-        # A transfer cut short, as the camera saw it; then the rest from where SIZE says it stopped.
-        ftp.storbinary("STOR rest.jpg", io.BytesIO(first[: len(first) // 3]))
-        offset = ftp.size("rest.jpg")
+        # Under its final name, a part of a photo goes to the API at once, which refuses it: the camera
+        # hears so (550) and nothing of it is kept.
+        with pytest.raises(ftplib.error_perm, match=r"^550 .*damaged"):
+            ftp.storbinary("STOR cut.jpg", io.BytesIO(first[: len(first) // 3]))
+        assert "cut.jpg" not in ftp.nlst()
+        # Under a temporary name (as lftp and cameras that resume do), a part waits for the rest:
+        # REST from where SIZE says it stopped, or APPE; the rename hands the whole photo over.
+        ftp.storbinary("STOR rest.jpg.part", io.BytesIO(first[: len(first) // 3]))
+        offset = ftp.size("rest.jpg.part")
         assert offset == len(first) // 3
-        ftp.storbinary("STOR rest.jpg", io.BytesIO(first[offset:]), rest=offset)
-        assert ftp.size("rest.jpg") == len(first)
+        ftp.storbinary("STOR rest.jpg.part", io.BytesIO(first[offset:]), rest=offset)
+        assert ftp.size("rest.jpg.part") == len(first)
+        assert ftp.rename("rest.jpg.part", "rest.jpg").startswith("250")
         half = len(second) // 2
-        ftp.storbinary("STOR appe.jpg", io.BytesIO(second[:half]))
-        ftp.storbinary("APPE appe.jpg", io.BytesIO(second[half:]))
-        assert ftp.size("appe.jpg") == len(second)
-        assert gateway.handoff.wait_idle(20)
+        ftp.storbinary("STOR appe.jpg.part", io.BytesIO(second[:half]))
+        ftp.storbinary("APPE appe.jpg.part", io.BytesIO(second[half:]))
+        assert ftp.size("appe.jpg.part") == len(second)
+        assert ftp.rename("appe.jpg.part", "appe.jpg").startswith("250")
     stored = by_name(client, camera)
     assert {name: p["sha256"] for name, p in stored.items()} == {
         "rest.jpg": sha256(first),
         "appe.jpg": sha256(second),
     }
-    # The partial versions reached the API too, and were refused as incomplete images.
     refusals = [r.getMessage() for r in caplog.records if "ftp.handoff_refused" in r.getMessage()]
-    assert len(refusals) == 2 and all("corrupt_image" in m for m in refusals), refusals
+    assert len(refusals) == 1 and "corrupt_image" in refusals[0], refusals
 
 
 def test_size_list_and_nlst_show_what_this_session_uploaded(
@@ -161,7 +168,7 @@ def test_a_long_session_with_many_files(
     assert len(photos(client, camera.event_id)) == count
 
 
-def test_a_damaged_photo_is_refused_by_the_api_and_discarded(
+def test_a_damaged_photo_is_refused_by_the_api_with_a_550(
     client: TestClient,
     gateway: Gateway,
     camera: Camera,
@@ -171,10 +178,13 @@ def test_a_damaged_photo_is_refused_by_the_api_and_discarded(
 ) -> None:
     caplog.set_level(logging.INFO, logger="eventlens.ftp")
     data = (dataset / PORTRAIT).read_bytes()
-    with ftps(gateway, cafile, camera) as ftp:
-        # A JPEG header and then nothing: the gateway's quick look passes it, the API's checks do not.
+    # A JPEG header and then nothing: the gateway's quick look passes it, the API's checks do not,
+    # and the camera is told so instead of a 226.
+    with (
+        ftps(gateway, cafile, camera) as ftp,
+        pytest.raises(ftplib.error_perm, match=r"^550 The image is damaged"),
+    ):
         ftp.storbinary("STOR broken.jpg", io.BytesIO(data[: len(data) // 2]))
-        assert gateway.handoff.wait_idle(20)
     assert photos(client, camera.event_id) == []
     assert any("corrupt_image" in r.getMessage() and "broken.jpg" in r.getMessage() for r in caplog.records)
     wait_for("nothing left in the spool", lambda: spool_files(gateway) == [])

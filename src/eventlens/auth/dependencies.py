@@ -1,4 +1,5 @@
-"""Who is calling: a browser session cookie (with CSRF on unsafe methods) or a Bearer API token.
+"""Who is calling: a browser session cookie (with CSRF on unsafe methods) or a Bearer token: one of our
+API tokens, or a JWT of the configured OpenID Connect provider (a Clerk session token, say).
 
 API routes take ``CurrentUser`` / ``CurrentPrincipal`` (401 in JSON when absent); pages take
 ``PagePrincipal`` (cookie only; absent: the error handler sends the browser to the sign-in page).
@@ -6,16 +7,16 @@ API routes take ``CurrentUser`` / ``CurrentPrincipal`` (401 in JSON when absent)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Literal
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from eventlens.auth import service, tokens
-from eventlens.context import Ctx
+from eventlens.context import AppContext, Ctx
 from eventlens.db import session_scope
-from eventlens.errors import Forbidden, Unauthorized
+from eventlens.errors import ApiError, Forbidden, Unauthorized
 from eventlens.models import ApiToken, User, UserSession
 
 SESSION_COOKIE = "eventlens_session"
@@ -26,9 +27,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 @dataclass
 class Principal:
     user: User
-    via: Literal["session", "token"]
+    via: Literal["session", "token"]  # "token": any Bearer (an API token, or a provider's JWT)
     session: UserSession | None = None
-    token: ApiToken | None = None
+    token: ApiToken | None = None  # None for a provider's JWT
 
 
 def resolve_principal(request: Request, ctx: Ctx) -> Principal | None:
@@ -40,19 +41,48 @@ def resolve_principal(request: Request, ctx: Ctx) -> Principal | None:
     cached: Principal | bool | None = getattr(request.state, "principal", False)
     if cached is not False:
         return cached  # type: ignore[return-value]
+    bearer = _bearer(request)
+    # A provider's JWT is checked before any transaction opens: the first one may fetch the JWKS.
+    claims = _provider_claims(ctx, bearer) if bearer else None
     with session_scope(ctx.sessions) as db:
-        principal = _lookup(request, db)
+        principal = _lookup(request, db, ctx, bearer, claims)
     request.state.principal = principal
     return principal
 
 
-def _lookup(request: Request, db: Session) -> Principal | None:
+def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, value = header.partition(" ")
-        if scheme.lower() != "bearer" or not value.strip():
-            raise Unauthorized("Use 'Authorization: Bearer <token>'.")
-        found = service.resolve_api_token(db, value.strip())
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+    return value.strip()
+
+
+def _provider_claims(ctx: AppContext, bearer: str) -> dict[str, Any] | None:
+    """The verified claims when ``bearer`` is a JWT and a provider is configured; None otherwise."""
+    if ctx.identity is None or bearer.startswith(tokens.API_TOKEN_PREFIX) or bearer.count(".") != 2:
+        return None
+    return ctx.identity.verify_bearer(bearer)
+
+
+def _lookup(
+    request: Request, db: Session, ctx: AppContext, bearer: str | None, claims: dict[str, Any] | None
+) -> Principal | None:
+    if claims is not None:
+        assert ctx.identity is not None
+        # Session tokens rarely carry the role claim: the role is the provider's say at browser sign-in.
+        identity = replace(ctx.identity.identity(claims), admin=None)
+        try:
+            user = service.sign_in_external(
+                db, identity, signup_open=ctx.site.signup_open, create=identity.email is not None
+            )
+        except ApiError as exc:  # deactivated, sign-up closed, e-mail taken: not signed in, and why
+            raise Unauthorized(exc.message) from exc
+        return Principal(user=user, via="token")
+    if bearer is not None:
+        found = service.resolve_api_token(db, bearer)
         if found is None:
             raise Unauthorized("That API token is not valid (revoked or mistyped).")
         return Principal(user=found[1], via="token", token=found[0])

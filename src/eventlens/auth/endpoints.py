@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
-from eventlens.auth import service
+from eventlens.auth import clerk, service
 from eventlens.auth.cookies import clear_session_cookie, client_ip, set_session_cookie
 from eventlens.auth.dependencies import (
     CurrentPrincipal,
@@ -18,14 +18,17 @@ from eventlens.auth.dependencies import (
 from eventlens.auth.schemas import (
     LoginRequest,
     PasswordChange,
+    ProfileUpdate,
     SignupRequest,
     TokenCreate,
     TokenCreated,
     TokenList,
     TokenRead,
     UserRead,
+    WebhookResult,
 )
 from eventlens.context import Ctx, DbSession, ReadDbSession
+from eventlens.errors import ApiError, NotFound
 from eventlens.openapi import errors
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -48,6 +51,7 @@ def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, 
         name=body.name,
         signup_open=ctx.site.signup_open,
         client_ip=client_ip(request),
+        password_login=ctx.site.password_login,
     )
     new = service.start_session(
         db, user, days=ctx.site.session_days, user_agent=request.headers.get("user-agent")
@@ -56,7 +60,7 @@ def signup(body: SignupRequest, request: Request, response: Response, ctx: Ctx, 
     return UserRead.model_validate(user)
 
 
-@router.post("/auth/login", response_model=UserRead, responses=errors(400, 401, 422, 429))
+@router.post("/auth/login", response_model=UserRead, responses=errors(400, 401, 403, 422, 429))
 async def login(
     body: LoginRequest, request: Request, response: Response, ctx: Ctx, read_db: ReadDbSession, db: DbSession
 ) -> UserRead:
@@ -73,6 +77,7 @@ async def login(
         email=body.email,
         password=body.password,
         client_ip=client_ip(request),
+        password_login=ctx.site.password_login,
     )
     await ctx.cpu.run(service.upgrade_hash, db, user, body.password)
     new = await run_in_threadpool(
@@ -100,6 +105,15 @@ def logout(request: Request, principal: OptionalPrincipal, ctx: Ctx, db: DbSessi
 @router.get("/me", response_model=UserRead, responses=errors(401))
 def me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
+
+
+@router.patch("/me", response_model=UserRead, responses=errors(400, 401, 403, 422))
+def update_me(body: ProfileUpdate, user: CurrentUser, db: DbSession) -> UserRead:
+    """`{public_name?, website?}`: what guests see on your events' pages ("" or null clears one).
+    The website must be an http(s) address with a host (422 otherwise)."""
+    row = service.update_profile(db, user, changes=body.model_dump(include=body.model_fields_set))
+    db.flush()
+    return UserRead.model_validate(row)
 
 
 @router.post(
@@ -147,3 +161,44 @@ def create_token(body: TokenCreate, user: CurrentUser, db: DbSession) -> TokenCr
 )
 def revoke_token(token_id: uuid.UUID, user: CurrentUser, db: DbSession) -> None:
     service.revoke_api_token(db, user, token_id)
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 past ``limit`` bytes (before all of it is read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise ApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, "payload_too_large", f"The body is larger than {limit} bytes.")
+    return bytes(body)
+
+
+@router.post("/webhooks/clerk", response_model=WebhookResult, responses=errors(400, 401, 404, 409, 413))
+async def clerk_webhook(request: Request, ctx: Ctx, db: DbSession) -> WebhookResult:
+    """Clerk's user events, Svix-signed: `user.created` / `user.updated` keep the linked account's name
+    and e-mail, `user.deleted` signs the person out everywhere and deactivates the account.
+
+    404 unless both `EVENTLENS_CLERK_WEBHOOK_SECRET` and `EVENTLENS_OIDC_ISSUER` are set. A stale
+    timestamp or a message id already handled is a 400, a wrong signature a 401.
+    """
+    secret = ctx.site.clerk_webhook_secret
+    if not secret or ctx.identity is None:
+        raise NotFound("webhook")
+    body = await _capped_body(request, clerk.MAX_BODY_BYTES)
+    event = clerk.verify(secret, body, request.headers)
+    issuer = ctx.identity.link_issuer
+    return await run_in_threadpool(_handle_clerk_event, db, issuer, event)
+
+
+def _handle_clerk_event(db: DbSession, issuer: str, event: clerk.ClerkUserEvent) -> WebhookResult:
+    service.record_webhook_message(db, "clerk", event.message_id, keep=clerk.REMEMBER_IDS)
+    if event.user_id is None:
+        return WebhookResult(status="ignored")
+    if event.type == "user.deleted":
+        found = service.deactivate_external(db, issuer, event.user_id)
+        return WebhookResult(status="deactivated" if found else "ignored")
+    found = service.sync_external_profile(db, issuer, event.user_id, email=event.email, name=event.name)
+    return WebhookResult(status="updated" if found else "ignored")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from eventlens.models import ApiToken, User, UserSession
+from eventlens.models import ApiToken, InboundWebhookMessage, User, UserSession
 
 
 class UserRepository:
@@ -23,6 +23,9 @@ class UserRepository:
 
     def by_email(self, email: str) -> User | None:
         return self.db.scalar(select(User).where(User.email == email.lower()))
+
+    def by_oidc(self, issuer: str, subject: str) -> User | None:
+        return self.db.scalar(select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject))
 
     def add(self, user: User) -> User:
         self.db.add(user)
@@ -88,3 +91,18 @@ class TokenRepository:
 
     def touch(self, token_id: uuid.UUID, now: datetime) -> None:
         self.db.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+
+    def delete_for_user(self, user_id: uuid.UUID) -> None:
+        self.db.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+
+
+class InboundWebhookRepository:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def add(self, message: InboundWebhookMessage) -> None:
+        self.db.add(message)
+        self.db.flush()
+
+    def delete_older_than(self, cutoff: datetime) -> None:
+        self.db.execute(delete(InboundWebhookMessage).where(InboundWebhookMessage.received_at < cutoff))

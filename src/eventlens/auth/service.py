@@ -11,10 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from eventlens.auth import passwords, tokens
-from eventlens.auth.repository import SessionRepository, TokenRepository, UserRepository
+from eventlens.auth.repository import (
+    InboundWebhookRepository,
+    SessionRepository,
+    TokenRepository,
+    UserRepository,
+)
 from eventlens.db import utcnow
 from eventlens.errors import ApiError, Conflict, Forbidden, Invalid, NotFound, RateLimited, Unauthorized
-from eventlens.models import ApiToken, Role, User, UserSession
+from eventlens.models import ApiToken, InboundWebhookMessage, Role, User, UserSession
 from eventlens.ratelimit import RateLimiter
 
 log = logging.getLogger("eventlens.auth")
@@ -23,12 +28,32 @@ log = logging.getLogger("eventlens.auth")
 TOUCH_EVERY = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class ExternalIdentity:
+    """Who an OpenID Connect provider says signed in (from a verified ID token or Bearer JWT)."""
+
+    issuer: str
+    subject: str
+    email: str | None = None
+    email_verified: bool | None = None
+    name: str | None = None
+    admin: bool | None = None  # None: the provider is not asked about roles (no role claim configured)
+
+
 @dataclass
 class NewSession:
     """A fresh sign-in: the cookie value (shown to the browser once) and its row."""
 
     cookie_value: str
     session: UserSession
+
+
+def _require_password_login(enabled: bool) -> None:
+    if not enabled:
+        raise Forbidden(
+            "Sign-in with a password is turned off on this server: use the sign-in provider.",
+            "password_login_disabled",
+        )
 
 
 def is_first_user(db: Session) -> bool:
@@ -46,8 +71,10 @@ def signup(
     name: str,
     signup_open: bool,
     client_ip: str,
+    password_login: bool = True,
 ) -> User:
     """A new account (the first one is the admin). Sign-ups count per client address against ``limit``."""
+    _require_password_login(password_login)
     limiter.hit(limit, "signup-ip", client_ip)
     # Hash before the first query: on SQLite that query takes the write lock, argon2 must not hold it.
     password_hash = passwords.hash_password(password)
@@ -83,7 +110,14 @@ def create_user(db: Session, *, email: str, password: str, name: str, role: Role
 
 
 def authenticate(
-    read_db: Session, limiter: RateLimiter, limit: str, *, email: str, password: str, client_ip: str
+    read_db: Session,
+    limiter: RateLimiter,
+    limit: str,
+    *,
+    email: str,
+    password: str,
+    client_ip: str,
+    password_login: bool = True,
 ) -> User:
     """Check the credentials. ``read_db`` only reads: no write lock is held while argon2 runs.
 
@@ -92,6 +126,7 @@ def authenticate(
     client address and per account *and* address, never per account alone: a stranger guessing from
     elsewhere cannot lock the account's owner out.
     """
+    _require_password_login(password_login)
     email = email.lower()
     for key in (("login-ip", client_ip), ("login-account", email, client_ip)):
         try:
@@ -212,6 +247,135 @@ def change_password(
     log.info("user.password_changed id=%s", row.id)
 
 
+def update_profile(db: Session, user: User, *, changes: dict[str, str | None]) -> User:
+    """Set the public name and website shown to guests (``changes``: the checked fields sent)."""
+    row = db.get(User, user.id) or user  # the caller's copy may come from another session
+    for field in ("public_name", "website"):
+        if field in changes:
+            setattr(row, field, changes[field])
+    log.info("user.profile_changed id=%s fields=%s", row.id, ",".join(sorted(changes)))
+    return row
+
+
 def has_accounts(db: Session) -> bool:
     """Whether anyone has signed up yet (until then the first account becomes the admin)."""
     return UserRepository(db).count() > 0
+
+
+# --- accounts of an OpenID Connect provider (Clerk, Auth0, Keycloak...)
+
+
+def _name_for(identity: ExternalIdentity, email: str) -> str:
+    return (identity.name or "").strip()[:200] or email.split("@", 1)[0][:200]
+
+
+def sign_in_external(
+    db: Session, identity: ExternalIdentity, *, signup_open: bool, create: bool = True
+) -> User:
+    """The account linked to the provider's issuer + subject; made at its first sign-in.
+
+    Never matched by e-mail: an account that already has the address (a password account, or another
+    provider's) is not taken over; the sign-in is refused with 409 ``email_taken`` instead, and an
+    administrator decides. A new account follows the sign-up rules (the first one is the admin, later
+    ones need sign-up open), unless the provider's role claim decides the role, which it then does at
+    every sign-in, both ways.
+    """
+    users = UserRepository(db)
+    user = users.by_oidc(identity.issuer, identity.subject)
+    if user is not None:
+        if user.disabled_at is not None:
+            raise Forbidden("This account is deactivated. Ask an administrator.", "account_disabled")
+        if identity.admin is not None:
+            role = Role.admin if identity.admin else Role.photographer
+            if user.role != role:
+                log.info("user.role_from_provider id=%s role=%s", user.id, role.value)
+                user.role = role
+        return user
+    if not create:
+        raise Unauthorized("No account is linked to this identity yet: sign in once in the browser first.")
+    email = (identity.email or "").strip().lower()
+    if not email:
+        raise Invalid("The sign-in provider gave no e-mail address (ask for the `email` scope).")
+    if identity.email_verified is False:
+        raise Forbidden("Verify your e-mail address with the sign-in provider first.", "email_unverified")
+    first = is_first_user(db)
+    if not first and not signup_open:
+        raise Forbidden(
+            "Sign-up is closed on this server. Ask an administrator for an account.", "signup_closed"
+        )
+    if users.by_email(email):
+        log.warning("auth.oidc_email_taken issuer=%s subject=%s", identity.issuer, identity.subject)
+        raise Conflict(
+            "An account with that e-mail address already exists here. Sign in with it as before; "
+            "it is not linked to the sign-in provider automatically.",
+            "email_taken",
+        )
+    admin = identity.admin if identity.admin is not None else first
+    user = User(
+        email=email,
+        name=_name_for(identity, email),
+        password_hash=None,
+        role=Role.admin if admin else Role.photographer,
+        oidc_issuer=identity.issuer,
+        oidc_subject=identity.subject,
+    )
+    try:
+        with db.begin_nested():
+            users.add(user)
+    except IntegrityError as exc:  # the same person's two first sign-ins at once, or the address just taken
+        raise Conflict("That account was just created; sign in again.", "email_taken") from exc
+    log.info("user.created id=%s role=%s via=oidc", user.id, user.role.value)
+    return user
+
+
+def sync_external_profile(
+    db: Session, issuer: str, subject: str, *, email: str | None, name: str | None
+) -> User | None:
+    """Keep the linked account's name and e-mail as the provider has them (None: no linked account).
+
+    An address another account already uses is refused (409), the account keeping its own.
+    """
+    users = UserRepository(db)
+    user = users.by_oidc(issuer, subject)
+    if user is None:
+        return None
+    if name and name.strip():
+        user.name = name.strip()[:200]
+    new_email = (email or "").strip().lower()
+    if new_email and new_email != user.email:
+        other = users.by_email(new_email)
+        if other is not None:
+            raise Conflict("Another account here already uses that e-mail address.", "email_taken")
+        user.email = new_email
+    log.info("user.synced id=%s", user.id)
+    return user
+
+
+def deactivate_external(db: Session, issuer: str, subject: str) -> User | None:
+    """The provider deleted the person: sign them out everywhere (sessions and API tokens go) and
+    deactivate the account. Their events stay, for an administrator to hand over or delete."""
+    user = UserRepository(db).by_oidc(issuer, subject)
+    if user is None:
+        return None
+    SessionRepository(db).delete_for_user(user.id)
+    TokenRepository(db).delete_for_user(user.id)
+    if user.disabled_at is None:
+        user.disabled_at = utcnow()
+    log.info("user.deactivated id=%s", user.id)
+    return user
+
+
+def record_webhook_message(db: Session, source: str, message_id: str, *, keep: timedelta) -> None:
+    """Remember a handled message id; a second delivery of it is refused (400 ``webhook_replayed``).
+
+    Recorded in the request's transaction: a delivery that fails is not remembered and the sender's
+    retry is handled. Ids older than ``keep`` are forgotten (their signatures are too old by then).
+    """
+    repo = InboundWebhookRepository(db)
+    repo.delete_older_than(utcnow() - keep)
+    try:
+        with db.begin_nested():
+            repo.add(InboundWebhookMessage(message_id=message_id[:200], source=source))
+    except IntegrityError as exc:
+        log.warning("webhook.replayed source=%s id=%s", source, message_id)
+        raise ApiError(400, "webhook_replayed", "This message was already received.") from exc

@@ -28,6 +28,7 @@ from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.keys import event_prefix
 from eventlens.photos.service import reprocess
 from eventlens.storage.base import ObjectStore
+from eventlens.webhooks.publisher import publish
 
 log = logging.getLogger("eventlens.events")
 
@@ -152,6 +153,8 @@ def change_status(db: Session, event: Event, action: str) -> Event:
         event.published_at = utcnow()
     event.updated_at = utcnow()
     db.flush()
+    if target in (EventStatus.published, EventStatus.archived):
+        publish(db, event, f"event.{target.value}", {})
     log.info("event.%s id=%s", action, event.id)
     return event
 

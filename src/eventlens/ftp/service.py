@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from eventlens.auth import passwords
 from eventlens.context import SiteConfig
 from eventlens.db import utcnow
-from eventlens.errors import ApiError, Invalid, NotFound
+from eventlens.errors import ApiError, Invalid, NotFound, RateLimited
 from eventlens.events import slugs
 from eventlens.events.repository import EventRepository
 from eventlens.events.rules import EventArchived, require_open, takes_photos
@@ -30,6 +30,7 @@ ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 USERNAME_SLUG_CHARS = 24
 PASSWORD_GROUPS = 4  # 4 groups of 5 characters: 100 bits, hyphens only for reading it out
 LOGIN_KEY = "ftp-login-ip"
+LOGIN_USER_KEY = "ftp-login-user"
 
 
 def _random(n: int) -> str:
@@ -155,12 +156,23 @@ class LoginRefused(ApiError):
 def gateway_login(
     db: Session, limiter: RateLimiter, limit: str, *, username: str, password: str, client_ip: str
 ) -> tuple[FtpCredential, Event]:
-    """Check a camera's login. Every refusal is counted against the client address and logged with
-    the user name and the reason (never the password)."""
+    """Check a camera's login. Every refusal is logged with the user name and the reason (never the
+    password).
+
+    Every attempt counts before the password is checked, atomically, per client address and per user
+    name + address (as the web logins do), so a burst of concurrent guesses cannot slip past the limit
+    while the first ones are being checked. A successful login clears its address's counts: a camera
+    that logs in again for every photo is never held back by its own logins. (Someone holding a valid
+    login could use that to reset their count; guessing a 100-bit password stays hopeless either way.)
+    """
     username = username.strip().lower()
-    if not limiter.test(limit, LOGIN_KEY, client_ip):
-        log.warning("ftp.login_refused user=%s ip=%s reason=rate_limited", username, client_ip)
-        limiter.hit(limit, LOGIN_KEY, client_ip)  # over the limit: raises 429 with Retry-After
+    keys = ((LOGIN_KEY, client_ip), (LOGIN_USER_KEY, username, client_ip))
+    for key in keys:
+        try:
+            limiter.hit(limit, *key)
+        except RateLimited:
+            log.warning("ftp.login_refused user=%s ip=%s reason=rate_limited", username, client_ip)
+            raise
     row = FtpCredentialRepository(db).by_username(username)
     ok = passwords.verify_password(row.password_hash if row else None, password)
     refusal: ApiError | None = None
@@ -184,10 +196,11 @@ def gateway_login(
             refusal = EventArchived(status=403)
             reason = refusal.code
     if refusal is not None:
-        limiter.count(limit, LOGIN_KEY, client_ip)
         log.warning("ftp.login_refused user=%s ip=%s reason=%s", username, client_ip, reason)
         raise refusal
     assert row is not None and event is not None
+    for key in keys:
+        limiter.clear(limit, *key)
     row.last_login_at = utcnow()
     if passwords.needs_rehash(row.password_hash):
         row.password_hash = passwords.hash_password(password)

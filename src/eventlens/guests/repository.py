@@ -18,9 +18,8 @@ class GuestRepository:
     def published(self, slug: str) -> Event | None:
         return self.db.scalar(select(Event).where(Event.slug == slug, Event.status == EventStatus.published))
 
-    def owner_name(self, event: Event) -> str:
-        user = self.db.get(User, event.owner_id)
-        return user.name if user else ""
+    def owner(self, event: Event) -> User | None:
+        return self.db.get(User, event.owner_id)
 
     def indexed_count(self, event_id: uuid.UUID) -> int:
         q = select(func.count(Photo.id)).where(

@@ -15,7 +15,8 @@ class PublicEvent(BaseModel):
     description: str
     starts_at: datetime | None
     ends_at: datetime | None
-    photographer: str
+    photographer: str = Field(description="The photographer's public name (else their account name)")
+    photographer_url: str | None = Field(None, description="The photographer's website (http or https)")
     cover_url: str | None
     access_code_required: bool
     photo_count: int

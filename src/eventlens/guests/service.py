@@ -33,6 +33,7 @@ from eventlens.models import Event, Photo
 from eventlens.photos.filenames import zip_names
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
+from eventlens.webhooks.publisher import publish
 
 log = logging.getLogger("eventlens.guests")
 
@@ -90,13 +91,15 @@ class GuestService:
             repo = GuestRepository(db)
             event = self._published(repo, slug)
             cover = self._cover_of(repo, event)
+            owner = repo.owner(event)
             return PublicEvent(
                 slug=event.slug,
                 name=event.name,
                 description=event.description,
                 starts_at=event.starts_at,
                 ends_at=event.ends_at,
-                photographer=repo.owner_name(event),
+                photographer=(owner.public_name or owner.name) if owner else "",
+                photographer_url=owner.website if owner else None,
                 cover_url=f"/api/public/events/{event.slug}/cover" if cover else None,
                 access_code_required=event.access_code_hash is not None,
                 photo_count=repo.indexed_count(event.id),
@@ -170,6 +173,8 @@ class GuestService:
             repo = GuestRepository(db)
             photos = {p.id: p for p in repo.photos(event.id, [m.photo_id for m in found.matches])}
             repo.record_search(event.id, len(photos), int((time.perf_counter() - started) * 1000))
+            # Counts only: never a face, an image, an embedding or the guest's address.
+            publish(db, event, "guest.search", {"search": {"selfies": len(selfies), "matches": len(photos)}})
         hits = [(m, photos[m.photo_id]) for m in found.matches if m.photo_id in photos]
         metrics.SEARCHES.labels("found" if hits else "none").inc()
         metrics.SEARCH_SECONDS.observe(time.perf_counter() - started)

@@ -2,4 +2,5 @@
 
 import eventlens.events.tasks
 import eventlens.faces.tasks
-import eventlens.photos.tasks  # noqa: F401
+import eventlens.photos.tasks
+import eventlens.webhooks.tasks  # noqa: F401

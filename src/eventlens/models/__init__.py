@@ -7,12 +7,15 @@ from eventlens.models.face_collection import FaceCollection
 from eventlens.models.ftp_credential import FtpCredential
 from eventlens.models.guest_download import GuestDownload
 from eventlens.models.guest_search import GuestSearch
+from eventlens.models.inbound_webhook import InboundWebhookMessage
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
 from eventlens.models.session import UserSession
 from eventlens.models.user import Role, User
+from eventlens.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
+    "DeliveryStatus",
     "Event",
     "EventStatus",
     "Face",
@@ -21,10 +24,14 @@ __all__ = [
     "FtpCredential",
     "GuestDownload",
     "GuestSearch",
+    "InboundWebhookMessage",
     "Photo",
     "PhotoSource",
     "PhotoStatus",
     "Role",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -42,6 +42,7 @@ class Photo(Base):
         UniqueConstraint("event_id", "sha256", name="uq_photos_event_sha256"),
         Index("ix_photos_event_status", "event_id", "status"),
         Index("ix_photos_event_created", "event_id", "created_at"),
+        Index("ix_photos_event_taken", "event_id", "taken_at"),  # the grid ordered by time taken
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -99,10 +99,17 @@ def list_photos(
     status_filter: Annotated[PhotoStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: str | None = None,
+    sort: listing.PhotoSort = "uploaded",
+    order: listing.PhotoOrder | None = None,
 ) -> PhotoList:
-    """The event's photos, newest first, optionally only those in one status."""
+    """The event's photos, optionally only those in one status. `sort=uploaded` (default, newest first)
+    or `sort=taken` (earliest first; photos without a taken time last); `order=asc|desc` reverses
+    either. Ties keep a stable order across pages; a cursor works only with the sort and order that
+    made it."""
     event = get_event_for(db, user, event_id)
-    rows, next_cursor = listing.photo_page(db, event, limit=limit, cursor=cursor, status=status_filter)
+    rows, next_cursor = listing.photo_page(
+        db, event, limit=limit, cursor=cursor, status=status_filter, sort=sort, order=order
+    )
     return PhotoList(items=[PhotoRead.of(p) for p in rows], next_cursor=next_cursor)
 
 

@@ -19,6 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from sqlalchemy.orm import Session
+
 from eventlens import metrics
 from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
@@ -29,6 +31,7 @@ from eventlens.photos.errors import DecodeTimeout, IngestError
 from eventlens.photos.lease import LeaseKeeper
 from eventlens.photos.repository import PhotoRepository
 from eventlens.storage.base import ObjectNotFound
+from eventlens.webhooks.publisher import publish
 
 log = logging.getLogger("eventlens.photos")
 
@@ -148,6 +151,7 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
         owned.processed_at = utcnow()
         owned.lease_token = None
         owned.lease_until = None
+        _notify(db, owned, "photo.indexed")
     metrics.PROCESSED.labels("indexed").inc()
     metrics.FACES.inc(len(faces))
     log.info(
@@ -172,8 +176,22 @@ def _fail(ctx: AppContext, photo: Photo, token: str, reason: str) -> None:
         owned.lease_token = None
         owned.lease_until = None
         owned.processed_at = utcnow()
+        _notify(db, owned, "photo.failed")
     metrics.PROCESSED.labels("failed").inc()
     log.warning("photo.failed id=%s reason=%s", photo.id, reason)
+
+
+def _notify(db: Session, photo: Photo, event_type: str) -> None:
+    """Tell the event's webhooks (sent after this transaction commits; drafts tell nobody)."""
+    event = db.get(Event, photo.event_id)
+    if event is None:
+        return
+    about: dict[str, object] = {"id": str(photo.id), "filename": photo.original_filename}
+    if photo.status == PhotoStatus.indexed:
+        about["face_count"] = photo.face_count
+    else:
+        about["error"] = photo.error
+    publish(db, event, event_type, {"photo": about})
 
 
 def _release(ctx: AppContext, photo: Photo, token: str) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from eventlens.models import Event, Face, Photo, PhotoStatus
 
@@ -48,17 +49,35 @@ class PhotoRepository:
         *,
         status: PhotoStatus | None,
         limit: int,
-        after: tuple[datetime, uuid.UUID] | None,
+        by_taken: bool,
+        descending: bool,
+        after: tuple[datetime | None, datetime, uuid.UUID] | None,
     ) -> list[Photo]:
-        """Newest first; ``after`` is the (created_at, id) of the last photo of the previous page."""
+        """By (taken_at, created_at, id) or (created_at, id), in either direction. Photos without a
+        taken time come after all the others (whatever the direction), by upload time among
+        themselves. ``after`` is the (taken_at, created_at, id) of the previous page's last photo."""
         q = select(Photo).where(Photo.event_id == event_id)
         if status is not None:
             q = q.where(Photo.status == status)
-        if after is not None:
-            created, pid = after
-            q = q.where(or_(Photo.created_at < created, and_(Photo.created_at == created, Photo.id < pid)))
-        q = q.order_by(Photo.created_at.desc(), Photo.id.desc()).limit(limit)
-        return list(self.db.scalars(q))
+        cols: list[InstrumentedAttribute[Any]] = [Photo.created_at, Photo.id]
+        if by_taken:
+            if after is not None:
+                taken, created, pid = after
+                if taken is None:  # the previous page ended among the undated: only they are left
+                    q = q.where(Photo.taken_at.is_(None), _beyond(cols, [created, pid], descending))
+                else:
+                    dated = and_(
+                        Photo.taken_at.is_not(None),
+                        _beyond([Photo.taken_at, *cols], [taken, created, pid], descending),
+                    )
+                    q = q.where(or_(dated, Photo.taken_at.is_(None)))
+            order = [Photo.taken_at.is_(None), Photo.taken_at, *cols]
+            keys = [order[0], *(c.desc() if descending else c.asc() for c in order[1:])]
+        else:
+            if after is not None:
+                q = q.where(_beyond(cols, [after[1], after[2]], descending))
+            keys = [c.desc() if descending else c.asc() for c in cols]
+        return list(self.db.scalars(q.order_by(*keys).limit(limit)))
 
     def ids_for_reprocess(self, event_id: uuid.UUID, *, only_failed: bool) -> list[uuid.UUID]:
         q = select(Photo.id).where(Photo.event_id == event_id)
@@ -177,3 +196,14 @@ class PhotoRepository:
             batch = ids[i : i + 500]
             found.update(self.db.scalars(select(Photo.id).where(Photo.id.in_(batch))))
         return found
+
+
+def _beyond(
+    cols: Sequence[InstrumentedAttribute[Any]], values: Sequence[Any], descending: bool
+) -> ColumnElement[bool]:
+    """Rows after ``values`` in the lexicographic order of ``cols`` (each descending or ascending)."""
+    first, rest = cols[0], cols[1:]
+    past = first < values[0] if descending else first > values[0]
+    if not rest:
+        return past
+    return or_(past, and_(first == values[0], _beyond(rest, values[1:], descending)))

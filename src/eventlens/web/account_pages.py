@@ -42,6 +42,8 @@ def _landing(
         form=form or {},
         first_user=first,
         signup_allowed=first or ctx.site.signup_open,
+        password_login=ctx.site.password_login,
+        oidc_name=ctx.identity.config.name if ctx.identity else None,
     )
     response.set_cookie(
         ANON_CSRF_COOKIE, anon, httponly=True, secure=ctx.site.cookie_secure, samesite="lax", path="/"
@@ -96,6 +98,7 @@ def signup_form(
             name=body.name,
             signup_open=ctx.site.signup_open,
             client_ip=client_ip(request),
+            password_login=ctx.site.password_login,
         )
 
     return _sign_in_with(request, ctx, db, csrf_token, {"name": name, "signup_email": email}, who)
@@ -120,6 +123,7 @@ def login_form(
             email=body.email,
             password=body.password,
             client_ip=client_ip(request),
+            password_login=ctx.site.password_login,
         )
         service.upgrade_hash(db, user, body.password)
         return user

@@ -119,10 +119,14 @@ def event_page(
     principal: PagePrincipal,
     event: PageEvent,
     status: str = "",
+    sort: str = "",
 ) -> Response:
-    # The grid's status filter is a plain GET form; anything unknown shows every photo.
+    # The grid's status filter and order are a plain GET form; anything unknown shows every photo,
+    # newest upload first.
     only = PhotoStatus(status) if status in PhotoStatus.__members__ else None
-    return event_page_response(request, ctx, db, principal, event, only=only)
+    return event_page_response(
+        request, ctx, db, principal, event, only=only, sort="taken" if sort == "taken" else "uploaded"
+    )
 
 
 def _action_route(action: str) -> None:

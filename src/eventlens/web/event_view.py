@@ -1,4 +1,4 @@
-"""One event's page as its owner sees it: details, counts, the first photos, the FTP panel.
+"""One event's page as its owner sees it: details, counts, the first photos, the FTP and webhook panels.
 
 Drawn by the page itself and by the forms on it that answer with the page (upload, FTP logins).
 """
@@ -15,9 +15,10 @@ from eventlens.context import AppContext
 from eventlens.events import service
 from eventlens.events.links import guest_url, is_loopback
 from eventlens.models import Event, PhotoStatus
-from eventlens.photos.listing import photo_page
+from eventlens.photos.listing import PhotoSort, photo_page
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
+from eventlens.web.webhook_panel import panel_context as webhook_panel
 
 if TYPE_CHECKING:  # pages pass the request's session on; they run no SQL
     from sqlalchemy.orm import Session
@@ -36,9 +37,10 @@ def event_page_response(
     errors: list[str] | None = None,
     status_code: int = 200,
     only: PhotoStatus | None = None,
+    sort: PhotoSort = "uploaded",
 ) -> Response:
     read = service.read_event(db, event, ctx.site.base_url)
-    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE, status=only)
+    photos, next_cursor = photo_page(db, event, limit=GRID_PAGE, status=only, sort=sort)
     ftp = panel_context(request, db, ctx.site, event)
     counts = read.counts.model_dump()
     return render(
@@ -56,9 +58,11 @@ def event_page_response(
         direct_uploads=ctx.site.direct_uploads,
         photos=photos,
         only=only.value if only else "",
+        sort=sort,
         photo_total=counts["photos"][only.value] if only else counts["photos"]["total"],
         next_cursor=next_cursor,
         ftp=ftp,
+        webhooks=webhook_panel(request, db, event),
         flashes=flashes or [],
         errors=errors or [],
     )

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from eventlens.auth import service
 from eventlens.auth.dependencies import PagePrincipal, Principal
-from eventlens.auth.schemas import PasswordChange, TokenCreate
+from eventlens.auth.schemas import PasswordChange, ProfileUpdate, TokenCreate
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
 from eventlens.web.rendering import form_csrf_ok, form_problem, redirect, render, t
@@ -66,6 +66,37 @@ def revoke_token_form(
 @router.get("/account")
 def account_page(request: Request, principal: PagePrincipal) -> Response:
     return render(request, "account.html", principal=principal)
+
+
+@router.post("/account/profile")
+def profile_form(
+    request: Request,
+    db: DbSession,
+    principal: PagePrincipal,
+    public_name: FormStr = "",
+    website: FormStr = "",
+    csrf_token: FormStr = "",
+) -> Response:
+    sent = {"public_name": public_name, "website": website}  # shown again as typed when refused
+
+    def again(status_code: int, errors: list[str]) -> Response:
+        return render(
+            request, "account.html", principal=principal, errors=errors, status_code=status_code, profile=sent
+        )
+
+    if not form_csrf_ok(csrf_token, principal, request):
+        return again(403, [t("auth.error.csrf")])
+    try:
+        body = ProfileUpdate(public_name=public_name, website=website)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = f"{first['loc'][-1]}: {str(first['msg']).removeprefix('Value error, ')}"
+        return again(422, [t("account.error.profile", message=message)])
+    row = service.update_profile(db, principal.user, changes=body.model_dump())
+    db.flush()
+    return render(
+        request, "account.html", principal=principal, user=row, flashes=[t("account.profile_saved")]
+    )
 
 
 @router.post("/account/password")

@@ -2,14 +2,19 @@
 
 Nothing here blocks the I/O loop that serves every connection: the login's HTTP call runs in a thread
 pool (the channel stops reading meanwhile, as pyftpdlib itself does after a failed login), and a
-finished file only gets a quick look (size, first bytes) and a hard link into the outbox before the
-226 reply; the hand-off threads send it to the API.
+finished file gets a quick look (size, first bytes) and a hard link into the outbox; the hand-off
+threads send it to the API while the connection waits for their answer (polled from the loop).
+
+A 226 (or a rename's 250) means the photo is safe: the API took it, or the API could not be asked (or
+did not answer within ``answer_timeout``) and the file stays in the spool, sent again until it is
+taken. A file the API refuses gets the 55x reply built from the API's reason instead, and is deleted.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +27,7 @@ from pyftpdlib.log import logger as ftp_logger
 from pyftpdlib.utils import is_ssl_sock
 
 from eventlens.ftp.gateway.authorizer import ApiAuthorizer, Login, LoginRefused
-from eventlens.ftp.gateway.handoff import Handoff, Item, Outcome
+from eventlens.ftp.gateway.handoff import Answer, Handoff, Item, Outcome
 from eventlens.ftp.gateway.session import UploadSession, has_final_name
 from eventlens.ftp.gateway.spoolfs import SpoolFS, make_placeholder
 from eventlens.photos.errors import IngestError, format_bytes
@@ -45,12 +50,23 @@ NAMING_COMMANDS = frozenset(
     {"STOR", "APPE", "STOU", "RNFR", "RNTO", "MKD", "XMKD", "SIZE", "MDTM", "LIST", "NLST", "MLSD", "MLST"}
 )
 LOGIN_POLL_SECONDS = 0.01
+ANSWER_POLL_SECONDS = 0.01
 UNCLEAN_GRACE_SECONDS = 1.0
+TRANSFER_OK = "226 Transfer complete."
+RENAME_OK = "250 Renaming ok."
 
 
 def bad_name(arg: str) -> bool:
     parts = arg.replace("\\", "/").split("/")
     return ".." in parts or any(ord(c) < 32 or c == "\x7f" for c in arg)
+
+
+def refusal_reply(answer: Answer) -> str:
+    """The API's refusal as an FTP reply a camera's log shows: 552 too large (bytes or pixels), 553 a
+    name refused, else 550; the API's reason on one short line."""
+    code = 552 if answer.status == 413 else 553 if "name" in answer.code else 550
+    reason = " ".join(answer.message.split())[:200] or "The photo service refused the file."
+    return f"{code} {reason}"
 
 
 @dataclass
@@ -62,6 +78,7 @@ class Runtime:
     handoff: Handoff
     sessions_dir: Path
     max_bytes: int
+    answer_timeout: float = 30.0  # longest a camera waits for the API's answer before its 226
     # (session path, inode) of files the API has: their session copies shrink to placeholders
     released: deque[tuple[str, int]] = field(default_factory=deque)
 
@@ -128,10 +145,13 @@ class GatewayDTPHandler(TLS_DTPHandler):
                 self._resp = ()  # no reply yet
                 self.transfer_finished = False
             else:
-                refusal = channel.accept_upload(path)
-                if refusal is not None:
-                    self._resp = (refusal, ftp_logger.info)
+                verdict = channel.accept_upload(path)
+                if isinstance(verdict, str):
+                    self._resp = (verdict, ftp_logger.info)
                     self.transfer_finished = False  # → on_incomplete_file_received: the file is deleted
+                elif verdict is not None:
+                    self._resp = ()  # the control channel answers once the API has
+                    channel.await_answer(verdict, path, TRANSFER_OK)
         super().close()
 
 
@@ -139,6 +159,7 @@ class GatewayHandler(TLS_FTPHandler):
     """One control connection. ``runtime`` is set on a per-gateway subclass (see server.py)."""
 
     runtime: Runtime
+    _rnfr: str | None  # pyftpdlib's: the path RNFR named
     data_ssl_context: Any = None  # TLS 1.2 for data connections (set by server.py; see tls.py)
     dtp_handler = GatewayDTPHandler
     abstracted_fs = SpoolFS
@@ -154,6 +175,7 @@ class GatewayHandler(TLS_FTPHandler):
         self._deferred: list[tuple[str, str, str]] = []
         self._held: Path | None = None
         self._held_timer: Any = None
+        self._awaiting = False  # a reply waits for the API's answer on a file
         super().__init__(conn, server, ioloop)
 
     def decode(self, data: bytes) -> str:
@@ -169,8 +191,9 @@ class GatewayHandler(TLS_FTPHandler):
     def pre_process_command(self, line: str, cmd: str, arg: str) -> None:
         if self._held is not None:
             self._release_held()  # a command proves the client is alive: the held upload was whole
-        if self._login_pending:
-            # The channel is paused; commands the client sent right after PASS wait for its answer.
+        if self._login_pending or self._awaiting:
+            # Commands sent before the pending reply (after PASS, or a pipelining client's next
+            # command after STOR) wait for it: replies go out in order.
             self._deferred.append((line, cmd, arg))
             return
         if cmd in REFUSED:
@@ -279,9 +302,10 @@ class GatewayHandler(TLS_FTPHandler):
 
     # --- files
 
-    def accept_upload(self, path: Path) -> str | None:
-        """A file arrived whole (called before the 226): None when it is queued for the API (or kept
-        until it gets its final name), else the reply refusing it (the file is then deleted)."""
+    def accept_upload(self, path: Path) -> str | Future[Answer] | None:
+        """A file arrived whole (called before its reply): a reply refusing it at once (the file is
+        then deleted), None to answer 226 now (kept until it gets its final name), or the future of
+        the API's answer to wait for (see :meth:`await_answer`)."""
         session = self.upload
         if session is None:
             return "451 Not logged in."
@@ -300,15 +324,63 @@ class GatewayHandler(TLS_FTPHandler):
             session.pending.add(path)
             return None
         session.pending.discard(path)
-        return None if self._submit(session, path) else "451 The file could not be queued; send it again."
+        answer: Future[Answer] = Future()
+        if not self._submit(session, path, answer):
+            return "451 The file could not be queued; send it again."
+        return answer
 
-    def _submit(self, session: UploadSession, path: Path) -> bool:
+    def _submit(self, session: UploadSession, path: Path, answer: Future[Answer] | None = None) -> bool:
         try:
-            self.runtime.handoff.submit(path, session.meta_for(path))
+            self.runtime.handoff.submit(path, session.meta_for(path), answer)
         except OSError as exc:
             log.error("ftp.queue_failed file=%s error=%s", path, exc)
             return False
         return True
+
+    def await_answer(self, answer: Future[Answer], path: Path, ok: str) -> None:
+        """Reply ``ok`` once the API has the file (or cannot be asked), a 55x if it refuses it."""
+        self._awaiting = True
+        deadline = time.monotonic() + self.runtime.answer_timeout
+        self.call_later(ANSWER_POLL_SECONDS, self._poll_answer, answer, path, ok, deadline)
+
+    def _poll_answer(self, answer: Future[Answer], path: Path, ok: str, deadline: float) -> None:
+        if self._closed:
+            answer.cancel()  # no one to tell: a later refusal is set aside, never dropped
+            return
+        if not answer.done():
+            if time.monotonic() < deadline or not answer.cancel():  # (not cancelled: answering now)
+                self.call_later(ANSWER_POLL_SECONDS, self._poll_answer, answer, path, ok, deadline)
+                return
+            log.warning(
+                "ftp.answer_timeout file=%r user=%s ip=%s after=%.0fs (acknowledged; kept in the spool "
+                "until the API takes it)",
+                path.name,
+                self.username,
+                self.remote_ip,
+                self.runtime.answer_timeout,
+            )
+            self._answered(ok)
+            return
+        result = answer.result()
+        if result.outcome == "refused":
+            path.unlink(missing_ok=True)
+            self._answered(refusal_reply(result))
+            return
+        if result.outcome == "kept":
+            log.warning(
+                "ftp.kept_in_spool file=%r user=%s ip=%s reason=%s (acknowledged; sent again until the "
+                "API takes it)",
+                path.name,
+                self.username,
+                self.remote_ip,
+                result.message,
+            )
+        self._answered(ok)
+
+    def _answered(self, reply: str) -> None:
+        self._awaiting = False
+        self.respond(reply)
+        self._replay_deferred()
 
     def hold_unclean(self, path: Path) -> None:
         """The data stream ended without a TLS close. Wait a moment before answering: when the
@@ -327,12 +399,14 @@ class GatewayHandler(TLS_FTPHandler):
         log.info(
             "ftp.unclean_tls_close file=%r user=%s ip=%s (accepted)", path.name, self.username, self.remote_ip
         )
-        refusal = self.accept_upload(path)
-        if refusal is None:
-            self.respond("226 Transfer complete.")
-        else:
+        verdict = self.accept_upload(path)
+        if verdict is None:
+            self.respond(TRANSFER_OK)
+        elif isinstance(verdict, str):
             path.unlink(missing_ok=True)
-            self.respond(refusal)
+            self.respond(verdict)
+        else:
+            self.await_answer(verdict, path, TRANSFER_OK)
 
     def on_incomplete_file_received(self, file: str) -> None:
         if self._held is not None and Path(file) == self._held:
@@ -353,15 +427,33 @@ class GatewayHandler(TLS_FTPHandler):
             return
         super().ftp_RNFR(path)
 
-    def on_renamed(self, src: str, dst: str) -> None:
-        """Called by SpoolFS.rename before the 250 reply, so the reply means "queued" as well."""
+    def ftp_RNTO(self, path: str) -> None:
+        # pyftpdlib's, with the reply left to _renamed: a rename that gives an upload its final name
+        # is answered like the upload's own 226, once the API has the file.
+        if not self._rnfr:
+            self.respond("503 Bad sequence of commands: use RNFR first.")
+            return
+        src, self._rnfr = self._rnfr, None
+        try:
+            self.fs.rename(src, path)
+        except OSError as err:
+            self.respond(f"550 {err.strerror or err}.")
+            return
+        self._renamed(Path(src), Path(path))
+
+    def _renamed(self, src: Path, dst: Path) -> None:
         session = self.upload
-        if session is None or Path(src) not in session.pending:
+        if session is None or src not in session.pending:
+            self.respond(RENAME_OK)
             return
         # An upload under a temporary name got its real one: now it goes to the API.
-        session.pending.discard(Path(src))
-        if not has_final_name(Path(dst)) or not self._submit(session, Path(dst)):
-            session.pending.add(Path(dst))
+        session.pending.discard(src)
+        answer: Future[Answer] = Future()
+        if not has_final_name(dst) or not self._submit(session, dst, answer):
+            session.pending.add(dst)  # sent as it is when the session ends
+            self.respond(RENAME_OK)
+            return
+        self.await_answer(answer, dst, RENAME_OK)
 
     # --- end of session
 

@@ -2,12 +2,20 @@
 
 Each finished file is hard-linked into ``spool/outbox`` with a JSON description beside it, then a pool
 of threads POSTs it to the internal upload route. The file leaves the outbox only once the API has
-answered: accepted (2xx), or refused for the file's own sake (a 4xx about its content: logged, then
-discarded; a refused file is not sent again). When the API cannot be reached, fails (5xx), rejects the
-gateway itself (401/403/429) or cannot read the gateway's request (400, ``validation_error``: a fault of
-the gateway or the API, never of the photo), the file stays and is retried with growing pauses, with a
-warning in the log; on start, whatever a previous run left in the outbox is queued again. A file is never
-dropped because the API was away or could not read the request.
+answered: accepted (2xx), or refused for the file's own sake (a 4xx about its content).
+
+The camera usually waits for that first answer (``submit(..., wait=True)``: the item carries a future
+the handler watches before its 226): accepted gives 226, a refusal the 55x reply built from the API's
+reason, and the refused file is deleted, since the camera was told. A refusal nobody waits for any more
+(the camera's wait timed out, the file was sent at the end of its session, or left over from a previous
+run) was already acknowledged: such a file is never dropped but set aside in ``spool/refused`` with its
+description and an error in the log, for the operator to look at.
+
+When the API cannot be reached, fails (5xx), rejects the gateway itself (401/403/429) or cannot read the
+gateway's request (400, ``validation_error``: a fault of the gateway or the API, never of the photo),
+the waiting camera is answered "kept" (its 226: the file is safe in the spool) and the file is retried
+with growing pauses, with a warning in the log; on start, whatever a previous run left in the outbox is
+queued again. A file is never dropped because the API was away or could not read the request.
 """
 
 from __future__ import annotations
@@ -21,8 +29,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
@@ -52,6 +62,20 @@ class UploadMeta:
     received_at: float
 
 
+Outcome = Literal["accepted", "refused", "kept"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The API's first word on a file: accepted, refused (with its status, code and reason), or kept
+    (the API could not be asked; the file stays in the outbox and is sent again)."""
+
+    outcome: Outcome
+    status: int = 0
+    code: str = ""
+    message: str = ""
+
+
 @dataclass
 class Item:
     id: str
@@ -59,9 +83,18 @@ class Item:
     meta: UploadMeta
     attempts: int = 0
     origin: tuple[str, int] | None = None  # the session's path and inode it was linked from
+    # Set while a camera waits for the first answer. The handler cancels it when it stops waiting;
+    # a sender thread claims it (set_running_or_notify_cancel) before deciding, so exactly one of
+    # them answers the camera.
+    answer: Future[Answer] | None = field(default=None, repr=False)
 
-
-Outcome = str  # "accepted" | "refused"
+    def tell(self, answer: Answer) -> bool:
+        """Give the waiting camera its answer; False when no one waits (any more)."""
+        waiting, self.answer = self.answer, None
+        if waiting is None or not waiting.set_running_or_notify_cancel():
+            return False
+        waiting.set_result(answer)
+        return True
 
 
 class Outbox:
@@ -106,6 +139,18 @@ class Outbox:
         (self.root / f"{item.id}.json").unlink(missing_ok=True)
         item.data.unlink(missing_ok=True)
 
+    def set_aside(self, item: Item, answer: Answer, to: Path) -> Path:
+        """Move a refused file that was already acknowledged to ``to``, its description beside it
+        with the API's reason; returns where the file now is."""
+        to.mkdir(parents=True, exist_ok=True)
+        desc = asdict(item.meta) | {"refused": asdict(answer)}
+        (to / f"{item.id}.json").write_text(json.dumps(desc))
+        suffix = Path(item.meta.filename).suffix[:10]
+        target = to / f"{item.id}{suffix}"
+        os.replace(item.data, target)
+        (self.root / f"{item.id}.json").unlink(missing_ok=True)
+        return target
+
 
 class Poster:
     """POSTs one item to the API; answers "accepted", "refused", or raises :class:`Retry`."""
@@ -123,7 +168,7 @@ class Poster:
             self._local.client = client
         return client
 
-    def post(self, item: Item) -> Outcome:
+    def post(self, item: Item) -> Answer:
         m = item.meta
         # Sent cleaned (the API's own rule), so the form encoding has no control character or
         # separator left to escape and the name arrives as the camera gave it.
@@ -142,7 +187,7 @@ class Poster:
             raise Retry(f"API unreachable: {exc}") from exc
         if 200 <= r.status_code < 300:
             log.info("ftp.handed_off file=%r event=%s status=%s", m.filename, m.event_id, r.status_code)
-            return "accepted"
+            return Answer("accepted", r.status_code)
         code, message = _error_of(r)
         if code == "gateway_unauthorized":
             log.error(
@@ -163,7 +208,7 @@ class Poster:
             code,
             message,
         )
-        return "refused"
+        return Answer("refused", r.status_code, code, message)
 
 
 class Retry(Exception):
@@ -188,11 +233,16 @@ class Handoff:
         *,
         threads: int = 4,
         on_done: Callable[[Item, Outcome], None] | None = None,
+        refused_dir: Path | None = None,
     ) -> None:
         self.outbox = outbox
         self.poster = poster
         self.threads = threads
         self.on_done = on_done
+        self.refused_dir = refused_dir or outbox.root.parent / "refused"
+        # What happened so far, for status(): files the API took, refused to a waiting camera, set
+        # aside (refused after their 226), and waiting camera answers given as "kept" (API away).
+        self.counts = {"accepted": 0, "refused": 0, "set_aside": 0, "kept": 0}
         self._due: list[tuple[float, int, Item]] = []
         self._seq = 0
         self._busy = 0
@@ -213,15 +263,28 @@ class Handoff:
             self._workers.append(t)
         return len(left)
 
-    def submit(self, source: Path, meta: UploadMeta) -> Item:
-        """Put a finished file in the outbox and queue it (cheap: a link and a small JSON file)."""
+    def submit(self, source: Path, meta: UploadMeta, answer: Future[Answer] | None = None) -> Item:
+        """Put a finished file in the outbox and queue it (cheap: a link and a small JSON file).
+        ``answer``: a future the caller watches for the API's first answer (see :class:`Item`)."""
         item = self.outbox.put(source, meta)
+        item.answer = answer
         self._schedule(item, 0.0)
         return item
 
     def pending(self) -> int:
         with self._cond:
             return len(self._due) + self._busy
+
+    def status(self) -> dict[str, int]:
+        """Counts since start, and what the spool holds now: ``waiting`` files not yet in the API (they
+        are retried), ``set_aside_files`` refused after their acknowledgment (for the operator)."""
+        set_aside = len(list(self.refused_dir.glob("*.json"))) if self.refused_dir.is_dir() else 0
+        with self._cond:
+            return self.counts | {"waiting": len(self._due) + self._busy, "set_aside_files": set_aside}
+
+    def _count(self, what: str) -> None:
+        with self._cond:
+            self.counts[what] += 1
 
     def wait_idle(self, timeout: float) -> bool:
         """Until nothing is queued or being sent (tests, benchmarks); False on timeout."""
@@ -273,8 +336,10 @@ class Handoff:
 
     def _send(self, item: Item) -> None:
         try:
-            outcome = self.poster.post(item)
+            answer = self.poster.post(item)
         except Retry as exc:
+            if item.tell(Answer("kept", message=str(exc))):
+                self._count("kept")
             item.attempts += 1
             delay = min(RETRY_MAX, RETRY_FIRST * 2 ** (item.attempts - 1))
             # Loud on the first failure and then now and again, not on every retry of every file.
@@ -289,13 +354,41 @@ class Handoff:
             )
             self._schedule(item, delay)
             return
-        except Exception:
+        except Exception as exc:
             # A bug, or the disk: keep the file for the next start rather than lose it.
             log.exception("ftp.handoff_failed file=%r (kept in the outbox)", item.meta.filename)
+            item.tell(Answer("kept", message=repr(exc)))
             return
+        if answer.outcome == "refused" and not item.tell(answer):
+            self._set_aside(item, answer)
+            return
+        if answer.outcome == "accepted":
+            item.tell(answer)
         self.outbox.remove(item)
+        self._count(answer.outcome)
         if self.on_done is not None:
             try:
-                self.on_done(item, outcome)
+                self.on_done(item, answer.outcome)
             except Exception:
                 log.exception("ftp.handoff_callback_failed file=%r", item.meta.filename)
+
+    def _set_aside(self, item: Item, answer: Answer) -> None:
+        """Refused, but the camera was already told the file is safe: keep it for a person to see."""
+        m = item.meta
+        try:
+            where = self.outbox.set_aside(item, answer, self.refused_dir)
+        except OSError:
+            log.exception("ftp.set_aside_failed file=%r (kept in the outbox)", m.filename)
+            return
+        self._count("set_aside")
+        log.error(
+            "ftp.refused_after_ack file=%r event=%s user=%s ip=%s status=%s code=%s message=%s kept=%s",
+            m.filename,
+            m.event_id,
+            m.username,
+            m.client_ip,
+            answer.status,
+            answer.code,
+            answer.message,
+            where,
+        )

@@ -27,6 +27,7 @@ from eventlens.ftp.gateway.tls import TlsFiles, ensure_certificate, make_context
 log = logging.getLogger("eventlens.ftp.gateway")
 
 LOOP_TICK = 0.05  # longest the loop sleeps, so stop() and scheduled calls are never late by more
+REPORT_SECONDS = 60.0  # how often files waiting for the API (or set aside) are reported in the log
 
 
 class GatewayError(Exception):
@@ -77,6 +78,7 @@ class Gateway:
                 handoff=self.handoff,
                 sessions_dir=sessions_dir,
                 max_bytes=settings.max_upload_mb * 1024 * 1024,
+                answer_timeout=settings.ftp_answer_timeout,
             )
             self.handoff.on_done = self.runtime.item_done
             plain = settings.ftp_allow_plain
@@ -129,6 +131,24 @@ class Gateway:
         host, port = self.servers[1].address
         return str(host), int(port)
 
+    def status(self) -> dict[str, int]:
+        """The hand-off's counts since start and what the spool holds (see Handoff.status)."""
+        return self.handoff.status()
+
+    def report(self) -> None:
+        """A log line while files wait for the API or were set aside after a refusal."""
+        status = self.status()
+        if status["waiting"] or status["set_aside_files"]:
+            log.warning(
+                "ftp.spool_status waiting=%d set_aside_files=%d (in %s) accepted=%d refused=%d kept=%d",
+                status["waiting"],
+                status["set_aside_files"],
+                self.handoff.refused_dir,
+                status["accepted"],
+                status["refused"],
+                status["kept"],
+            )
+
     def describe(self) -> str:
         host, port = self.address
         text = f"FTPS gateway on {host}:{port} (explicit FTPS"
@@ -142,6 +162,7 @@ class Gateway:
         """Run until :meth:`stop` (from any thread). Files still queued stay in the outbox."""
         self.handoff.start()
         self.ioloop.call_every(0.5, self.runtime.drain_released)
+        self.ioloop.call_every(REPORT_SECONDS, self.report)
         host, port = self.address
         log.info("ftp.gateway_started address=%s:%s fingerprint=%s", host, port, self.tls.fingerprint)
         try:

@@ -70,7 +70,3 @@ class SpoolFS(AbstractedFS):
             os.makedirs(os.path.dirname(filename), exist_ok=True)  # STOR sub/IMG.JPG without MKD
             detach(filename, keep_content="w" not in mode)
         return open(filename, mode)  # pyftpdlib closes it when the transfer ends
-
-    def rename(self, src: str, dst: str) -> None:
-        os.rename(src, dst)
-        self.cmd_channel.on_renamed(src, dst)

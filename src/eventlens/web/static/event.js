@@ -319,20 +319,22 @@ listen();
 
 // --- filter and order ------------------------------------------------------------------------
 
+// The server sorts (GET /api/events/{id}/photos?sort=): choosing reloads the page in that order, and
+// "load more" asks for the next page in it.
 $("filter-apply").hidden = true; // choosing applies at once
-$("filter-status").addEventListener("change", () => $("filter-form").requestSubmit());
-$("sort-box").hidden = false;
+for (const id of ["filter-status", "sort-order"]) $(id).addEventListener("change", () => $("filter-form").requestSubmit());
 
 const tiles = () => [...grid.querySelectorAll("li[data-photo-id]")];
+const sortedBy = new URLSearchParams(location.search).get("sort") === "taken" ? "taken" : "uploaded";
 
 function sortGrid() {
-  // The photos loaded so far; a photo without a capture time goes after those with one.
-  const byTaken = $("sort-order").value === "taken";
-  const key = (li) => (byTaken ? li.dataset.taken || "~" : li.dataset.created || "");
+  // Only for photos arriving live: put them where the server's order would (a photo without a
+  // capture time after those with one, uploads in time order among themselves).
+  const byTaken = sortedBy === "taken";
+  const key = (li) => (byTaken ? `${li.dataset.taken || "~"}|${li.dataset.created}` : li.dataset.created || "");
   const sorted = tiles().sort((a, b) => (byTaken ? key(a).localeCompare(key(b)) : key(b).localeCompare(key(a))));
   grid.append(...sorted);
 }
-$("sort-order").addEventListener("change", sortGrid);
 
 // --- more photos -----------------------------------------------------------------------------
 
@@ -342,9 +344,9 @@ async function loadMore() {
   button.disabled = true;
   const params = new URLSearchParams({ limit: button.dataset.page, cursor: button.dataset.cursor });
   if (button.dataset.status) params.set("status", button.dataset.status);
+  params.set("sort", button.dataset.sort || "uploaded");
   const page = await (await fetch(`/api/events/${eventId}/photos?${params}`)).json();
   for (const photo of page.items) showPhoto(photo, { append: true });
-  sortGrid();
   button.dataset.cursor = page.next_cursor || "";
   button.disabled = false;
   button.hidden = !page.next_cursor;
