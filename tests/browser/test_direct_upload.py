@@ -22,6 +22,9 @@ def test_dropped_photos_go_to_the_bucket_not_through_the_api(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    page.on("pageerror", lambda e: console.append(str(e)))
     try:
         page.goto(live_server.url)
         page.get_by_label("Your name").fill("Dee Direct")
@@ -35,7 +38,10 @@ def test_dropped_photos_go_to_the_bucket_not_through_the_api(
         event_id = page.url.rstrip("/").rsplit("/", 1)[-1]
         files = [{"name": p.name, "data": base64.b64encode(p.read_bytes()).decode()} for p in photos]
         page.evaluate(DROP, ["#dropzone", files])
-        page.get_by_text("3 of 3 done, 0 failed").wait_for(timeout=60_000)
+        try:
+            page.get_by_text("3 of 3 done, 0 failed").wait_for(timeout=60_000)
+        except Exception:
+            raise AssertionError((console, posts, page.locator("#upload-list").inner_text())) from None
         page.wait_for_function(
             "() => document.querySelector('[data-count=\"photos.indexed\"]').textContent.trim() === '3'",
             timeout=90_000,

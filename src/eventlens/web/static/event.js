@@ -115,7 +115,8 @@ function later(item, reason) {
 // crypto.subtle (to hash the file first) exists only on https pages and localhost.
 const direct = root.dataset.directUploads === "true" && Boolean(window.crypto?.subtle);
 
-async function api(path, body) {
+async function postJson(path, body) {
+  // Unlike api() below, answers every status to the caller: a refusal is one file's outcome.
   const r = await fetch(path, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
@@ -144,7 +145,7 @@ async function sendDirect(item) {
   const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", await f.arrayBuffer()))]
     .map((b) => b.toString(16).padStart(2, "0"))
     .join("");
-  const offer = await api(`/api/events/${eventId}/uploads/presign`, {
+  const offer = await postJson(`/api/events/${eventId}/uploads/presign`, {
     filename: f.name,
     size: f.size,
     content_type: f.type || "image/jpeg",
@@ -161,7 +162,7 @@ async function sendDirect(item) {
   xhr.addEventListener("error", () => later(item, say("network")));
   xhr.addEventListener("load", async () => {
     if (xhr.status >= 300) return refusedOrLater(item, xhr.status >= 500 ? xhr.status : 422, null);
-    const done = await api(`/api/events/${eventId}/uploads/complete`, { ticket: offer.body.ticket, filename: f.name });
+    const done = await postJson(`/api/events/${eventId}/uploads/complete`, { ticket: offer.body.ticket, filename: f.name });
     item.bar.value = 1;
     if (done.status === 201) finish(item, true, say("stored"), "ok");
     else if (done.status === 200) finish(item, true, say("duplicate"), "ok");
