@@ -27,10 +27,19 @@ from eventlens.jobs import after_commit
 from eventlens.jobs.queue import JobQueue, build_huey
 from eventlens.jobs.worker import start_embedded
 from eventlens.logs import configure_logging
+from eventlens.members import endpoints as members_endpoints
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
-from eventlens.web import account_pages, event_forms, event_pages, ftp_pages, guest_pages, settings_pages
+from eventlens.web import (
+    account_pages,
+    event_forms,
+    event_pages,
+    ftp_pages,
+    guest_pages,
+    member_pages,
+    settings_pages,
+)
 from eventlens.web.error_page import error_page
 from eventlens.web.rendering import STATIC_DIR
 
@@ -178,6 +187,7 @@ def create_app(
     app.include_router(photos_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(ftp_endpoints.router)
+    app.include_router(members_endpoints.router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
     app.include_router(settings_pages.router)
@@ -185,5 +195,6 @@ def create_app(
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
     app.include_router(ftp_pages.router)
+    app.include_router(member_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

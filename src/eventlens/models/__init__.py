@@ -2,6 +2,7 @@
 
 from eventlens.models.api_token import ApiToken
 from eventlens.models.event import Event, EventStatus, FaceDetail
+from eventlens.models.event_member import EventMember, MemberRole
 from eventlens.models.face import Face
 from eventlens.models.ftp_credential import FtpCredential
 from eventlens.models.guest_download import GuestDownload
@@ -13,12 +14,14 @@ from eventlens.models.user import Role, User
 __all__ = [
     "ApiToken",
     "Event",
+    "EventMember",
     "EventStatus",
     "Face",
     "FaceDetail",
     "FtpCredential",
     "GuestDownload",
     "GuestSearch",
+    "MemberRole",
     "Photo",
     "PhotoSource",
     "PhotoStatus",
