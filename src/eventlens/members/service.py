@@ -44,12 +44,15 @@ def add_member(
 ) -> MemberRead:
     """Make the account with that e-mail a member of the event with that role.
 
-    Every invitation counts against ``limit`` per inviting account: whether an address has an account
-    is what an unknown address answers, so it must not be asked in bulk.
+    An unknown address counts against ``limit`` per inviting account, and past it every invitation is
+    refused (429) for a while: the answer tells whether an address has an account, so guessing
+    addresses in bulk is held back, while adding a team of known accounts is not.
     """
-    limiter.hit(limit, INVITE_KEY, str(by.id))
+    if not limiter.test(limit, INVITE_KEY, str(by.id)):
+        limiter.hit(limit, INVITE_KEY, str(by.id))  # over the limit: raises 429 with Retry-After
     user = UserRepository(db).by_email(str(data.email).strip())
     if user is None or user.disabled_at is not None:
+        limiter.count(limit, INVITE_KEY, str(by.id))
         raise Invalid(
             "No account uses that e-mail address: ask them to sign up first, then add them.",
             field="email",
