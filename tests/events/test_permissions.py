@@ -128,7 +128,7 @@ def _request(cast: Cast, role: str, method: str, path: str, stage: Stage, jpeg: 
     if (method, path) in api:
         return api[(method, path)]
     if path.startswith("/api/"):
-        return {}
+        return {"follow_redirects": False}  # an image may be a redirect to its signed S3 URL
     if method == "GET":
         return {"follow_redirects": False}
     pages: dict[str, dict[str, Any]] = {
