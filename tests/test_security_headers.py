@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator
-from typing import Any
 
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from starlette.routing import Route
 
 from tests.factories import signup
+from tests.support.routes import app_routes
 
 EXPECTED = {
     "x-content-type-options": "nosniff",
@@ -28,19 +25,10 @@ def _assert_secure(r) -> None:  # type: ignore[no-untyped-def]
     assert r.headers["strict-transport-security"].startswith("max-age=")  # the test base URL is https
 
 
-def _routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]:
-    """(path, methods) of every route, also inside included routers (FastAPI nests them)."""
-    for route in routes:
-        if isinstance(route, APIRoute | Route):
-            yield prefix + route.path, set(route.methods or ())
-        elif hasattr(route, "original_router"):
-            yield from _routes(route.original_router.routes, prefix + route.include_context.prefix)
-
-
 def test_every_route_answers_with_the_headers(client: TestClient) -> None:
     signup(client)
     checked = 0
-    for template, methods in _routes(client.app.routes):  # type: ignore[attr-defined]
+    for template, methods in app_routes(client.app.routes):  # type: ignore[attr-defined]
         path = re.sub(r"\{[^}]+\}", lambda m: str(uuid.uuid4()) if "id" in m[0] else "x", template)
         for method in sorted(methods):
             if method == "HEAD" or path.endswith("/stream"):

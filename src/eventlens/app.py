@@ -33,6 +33,7 @@ from eventlens.jobs import after_commit
 from eventlens.jobs.queue import JobQueue, build_huey
 from eventlens.jobs.worker import start_embedded
 from eventlens.logs import configure_logging
+from eventlens.members import endpoints as members_endpoints
 from eventlens.photos import direct_endpoints as photos_direct_endpoints
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
@@ -43,6 +44,7 @@ from eventlens.web import (
     event_pages,
     ftp_pages,
     guest_pages,
+    member_pages,
     oidc_pages,
     settings_pages,
     webhook_pages,
@@ -280,6 +282,7 @@ def create_app(
     app.include_router(ftp_endpoints.router)
     app.include_router(webhooks_endpoints.event_router)
     app.include_router(webhooks_endpoints.admin_router)
+    app.include_router(members_endpoints.router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
     app.include_router(oidc_pages.router)
@@ -289,5 +292,6 @@ def create_app(
     app.include_router(guest_pages.router)
     app.include_router(ftp_pages.router)
     app.include_router(webhook_pages.router)
+    app.include_router(member_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from eventlens.auth.dependencies import CurrentUser
 from eventlens.context import Ctx, DbSession
 from eventlens.events import service
-from eventlens.events.dependencies import OwnedEvent
+from eventlens.events.dependencies import OwnedEvent, ViewEvent
 from eventlens.events.links import guest_url
 from eventlens.events.qr import qr_png, qr_svg
 from eventlens.events.schemas import EventCreate, EventList, EventRead, EventUpdate
@@ -46,15 +46,17 @@ def create_event(body: EventCreate, user: CurrentUser, db: DbSession, ctx: Ctx) 
 
 
 @router.get("/{event_id}", response_model=EventRead, responses=errors(401, 404, 422))
-def read_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> EventRead:
-    """The event with its counts: photos by status, faces, guest searches and downloads."""
-    return service.read_event(db, event, ctx.site.base_url)
+def read_event(event: ViewEvent, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
+    """The event with its counts (photos by status, faces, guest searches and downloads) and your role."""
+    return service.read_event(db, event, ctx.site.base_url, user)
 
 
 @router.patch("/{event_id}", response_model=EventRead, responses=errors(400, 401, 403, 404, 409, 422))
-def update_event(event: OwnedEvent, body: EventUpdate, db: DbSession, ctx: Ctx) -> EventRead:
+def update_event(
+    event: OwnedEvent, user: CurrentUser, body: EventUpdate, db: DbSession, ctx: Ctx
+) -> EventRead:
     """Change only the fields sent; `"access_code": null` removes the access code."""
-    return service.read_event(db, service.update_event(db, event, body), ctx.site.base_url)
+    return service.read_event(db, service.update_event(db, event, body), ctx.site.base_url, user)
 
 
 @router.delete(
@@ -66,8 +68,8 @@ def delete_event(event: OwnedEvent, db: DbSession, ctx: Ctx) -> None:
 
 
 def _status_route(action: str) -> None:
-    def change(event: OwnedEvent, db: DbSession, ctx: Ctx) -> EventRead:
-        return service.read_event(db, service.change_status(db, event, action), ctx.site.base_url)
+    def change(event: OwnedEvent, user: CurrentUser, db: DbSession, ctx: Ctx) -> EventRead:
+        return service.read_event(db, service.change_status(db, event, action), ctx.site.base_url, user)
 
     change.__name__ = f"{action}_event"
     change.__doc__ = f"{action.capitalize()} the event."
@@ -94,7 +96,7 @@ def _qr_headers(slug: str, ext: str, download: bool) -> dict[str, str]:
     responses=content("image/svg+xml", description="The QR code as SVG.", binary=False)
     | errors(401, 404, 422),
 )
-def event_qr_svg(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
+def event_qr_svg(event: ViewEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (SVG)."""
     return Response(
         qr_svg(guest_url(ctx.site.base_url, event.slug)),
@@ -108,7 +110,7 @@ def event_qr_svg(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Respons
     response_class=Response,
     responses=content("image/png", description="The QR code as PNG.") | errors(401, 404, 422),
 )
-def event_qr_png(event: OwnedEvent, ctx: Ctx, download: bool = False) -> Response:
+def event_qr_png(event: ViewEvent, ctx: Ctx, download: bool = False) -> Response:
     """QR code of the guest link (PNG, for print)."""
     return Response(
         qr_png(guest_url(ctx.site.base_url, event.slug)),

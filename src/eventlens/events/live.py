@@ -17,7 +17,7 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from eventlens.auth.dependencies import CurrentUser
 from eventlens.context import AppContext, Ctx
 from eventlens.db import session_scope
-from eventlens.events.dependencies import OwnedEvent
+from eventlens.events.dependencies import ViewEvent
 from eventlens.events.progress import ProgressWatcher
 from eventlens.models import Photo
 from eventlens.openapi import content, errors
@@ -59,10 +59,10 @@ def _look(ctx: AppContext, watcher: ProgressWatcher) -> list[ServerSentEvent]:
     )
     | errors(401, 404, 422),
 )
-async def stream(request: Request, user: CurrentUser, event: OwnedEvent, ctx: Ctx) -> EventSourceResponse:
+async def stream(request: Request, user: CurrentUser, event: ViewEvent, ctx: Ctx) -> EventSourceResponse:
     """`counts` events (photos by status, faces, searches, downloads) when they change, and a `photo`
     event for every photo that changed (status, face count, error, thumbnail)."""
-    # OwnedEvent answered 404 before the stream starts; its request session is closed before it runs.
+    # ViewEvent answered 404 before the stream starts; its request session is closed before it runs.
     watcher = ProgressWatcher(user, event.id)
 
     async def events() -> AsyncIterator[ServerSentEvent]:

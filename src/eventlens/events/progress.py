@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from eventlens.db import utcnow
 from eventlens.events import service
+from eventlens.events.permissions import Action
 from eventlens.events.repository import EventRepository
 from eventlens.models import Photo, User
 
@@ -37,7 +38,7 @@ class ProgressWatcher:
 
         Raises ``NotFound`` when the event is gone (deleted meanwhile): the stream ends.
         """
-        service.get_event_for(db, self.user, self.event_id)
+        service.get_event_for(db, self.user, self.event_id, Action.view)
         repo = EventRepository(db)
         counts = repo.counts([self.event_id])[self.event_id].model_dump_json()
         rows = repo.photos_changed_since(self.event_id, self.since - OVERLAP, limit=PHOTOS_PER_LOOK)

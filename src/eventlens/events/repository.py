@@ -10,7 +10,7 @@ from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from eventlens.events.schemas import EventCounts, PhotoCounts
-from eventlens.models import Event, Face, GuestDownload, GuestSearch, Photo, PhotoStatus
+from eventlens.models import Event, EventMember, Face, GuestDownload, GuestSearch, Photo, PhotoStatus
 
 
 class EventRepository:
@@ -35,12 +35,14 @@ class EventRepository:
         return event
 
     def page(
-        self, owner_id: uuid.UUID | None, *, limit: int, after: tuple[datetime, uuid.UUID] | None
+        self, user_id: uuid.UUID | None, *, limit: int, after: tuple[datetime, uuid.UUID] | None
     ) -> list[Event]:
-        """Newest first; ``owner_id`` None lists everyone's (admins)."""
+        """Newest first: the events ``user_id`` owns or is a member of; ``user_id`` None lists everyone's
+        (admins)."""
         q = select(Event)
-        if owner_id is not None:
-            q = q.where(Event.owner_id == owner_id)
+        if user_id is not None:
+            member_of = select(EventMember.event_id).where(EventMember.user_id == user_id)
+            q = q.where(or_(Event.owner_id == user_id, Event.id.in_(member_of)))
         if after is not None:
             created, eid = after
             q = q.where(or_(Event.created_at < created, and_(Event.created_at == created, Event.id < eid)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -114,6 +114,9 @@ class EventRead(BaseModel):
     published_at: datetime | None
     guest_url: str
     counts: EventCounts
+    role: Literal["owner", "admin", "photographer", "viewer"] | None = Field(
+        None, description="What you are to this event: its owner, an admin, or a member with that role."
+    )
 
 
 class EventList(BaseModel):

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.auth import passwords
 from eventlens.db import session_scope, utcnow
-from eventlens.errors import ApiError, Conflict, Invalid, NotFound
-from eventlens.events import slugs
+from eventlens.errors import ApiError, Conflict, Invalid
+from eventlens.events import permissions, slugs
 from eventlens.events.links import guest_url
+from eventlens.events.permissions import Access, Action
 from eventlens.events.repository import EventRepository
 from eventlens.events.rules import (  # noqa: F401 (one import point)
     EventArchived,
@@ -23,6 +24,7 @@ from eventlens.events.rules import (  # noqa: F401 (one import point)
 )
 from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
 from eventlens.faces.service import forget_event_collections
+from eventlens.members.repository import MemberRepository
 from eventlens.models import Event, EventStatus, FaceDetail, Photo, User
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.keys import event_prefix
@@ -40,12 +42,22 @@ TRANSITIONS: dict[str, tuple[set[EventStatus], EventStatus]] = {
 }
 
 
-def get_event_for(db: Session, user: User, event_id: uuid.UUID) -> Event:
-    """The event when the user owns it (or is an admin). Anyone else gets 404, never 403."""
+def get_event_for(db: Session, user: User, event_id: uuid.UUID, action: Action = Action.manage) -> Event:
+    """The event when the user may take ``action`` on it (``permissions.ALLOWED``): a stranger gets 404,
+    never 403; a member whose role does not allow it gets 403.
+
+    Without an action this is ``manage`` (owner or admin), so a caller written without roles in mind
+    never lets a member in.
+    """
     event = EventRepository(db).get(event_id)
-    if event is None or (event.owner_id != user.id and not user.is_admin):
-        raise NotFound("event")
+    permissions.require(db, user, event, action)
+    assert event is not None
     return event
+
+
+def access_to(db: Session, user: User, event: Event) -> Access | None:
+    """What the user is to the event (owner, admin, photographer, viewer), None for a stranger."""
+    return permissions.access_to(db, user, event)
 
 
 def upload_times(db: Session, event: Event) -> list[datetime]:
@@ -200,7 +212,7 @@ def purge_expired(
     return purged
 
 
-def to_read(event: Event, counts: EventCounts, base_url: str) -> EventRead:
+def to_read(event: Event, counts: EventCounts, base_url: str, role: Access | None = None) -> EventRead:
     return EventRead(
         id=event.id,
         owner_id=event.owner_id,
@@ -220,23 +232,37 @@ def to_read(event: Event, counts: EventCounts, base_url: str) -> EventRead:
         published_at=event.published_at,
         guest_url=guest_url(base_url, event.slug),
         counts=counts,
+        role=role,
     )
 
 
-def read_event(db: Session, event: Event, base_url: str) -> EventRead:
-    return to_read(event, EventRepository(db).counts([event.id])[event.id], base_url)
+def read_event(db: Session, event: Event, base_url: str, user: User | None = None) -> EventRead:
+    """The event with its counts, and ``role``: what ``user`` is to it (None when no user is given)."""
+    role = permissions.access_to(db, user, event) if user is not None else None
+    return to_read(event, EventRepository(db).counts([event.id])[event.id], base_url, role)
 
 
 def list_events(
     db: Session, user: User, *, base_url: str, limit: int, cursor: str | None, everyone: bool = False
 ) -> tuple[list[EventRead], str | None]:
+    """The events the user owns or is a member of, newest first, each with the user's ``role`` on it
+    (admins asking for ``everyone``: every event)."""
     repo = EventRepository(db)
-    owner = None if (everyone and user.is_admin) else user.id
-    rows = repo.page(owner, limit=limit + 1, after=decode_cursor(cursor))
+    viewer = None if (everyone and user.is_admin) else user.id
+    rows = repo.page(viewer, limit=limit + 1, after=decode_cursor(cursor))
     more = len(rows) > limit
     rows = rows[:limit]
     counts = repo.counts([e.id for e in rows])
-    items = [to_read(e, counts[e.id], base_url) for e in rows]
+    roles = MemberRepository(db).roles_in(user.id, [e.id for e in rows])
+
+    def role(e: Event) -> Access:
+        if e.owner_id == user.id:
+            return Access.owner
+        if user.is_admin:
+            return Access.admin
+        return Access(roles[e.id].value)
+
+    items = [to_read(e, counts[e.id], base_url, role(e)) for e in rows]
     return items, (encode_cursor(rows[-1].created_at, rows[-1].id) if more and rows else None)
 
 

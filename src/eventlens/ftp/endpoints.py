@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from eventlens.auth.dependencies import CurrentUser
 from eventlens.context import Ctx, DbSession
-from eventlens.events.dependencies import OwnedEvent
+from eventlens.events.dependencies import UploadEvent
 from eventlens.ftp import service
 from eventlens.ftp.schemas import CredentialCreate, CredentialCreated, CredentialList
 from eventlens.openapi import errors
@@ -16,10 +16,11 @@ from eventlens.openapi import errors
 router = APIRouter(prefix="/api/events/{event_id}/ftp-credentials", tags=["ftp"])
 
 
-@router.get("", response_model=CredentialList, responses=errors(401, 404, 422))
-def list_credentials(event: OwnedEvent, db: DbSession, ctx: Ctx) -> CredentialList:
-    """The event's FTP logins that are not revoked (expired ones say so); never their passwords."""
-    rows = service.list_credentials(db, event)
+@router.get("", response_model=CredentialList, responses=errors(401, 403, 404, 422))
+def list_credentials(event: UploadEvent, user: CurrentUser, db: DbSession, ctx: Ctx) -> CredentialList:
+    """The event's FTP logins that are not revoked (expired ones say so); never their passwords.
+    The owner (or an admin) sees every login, a photographer member only their own."""
+    rows = service.list_credentials(db, event, user)
     return CredentialList(items=[service.to_read(r, ctx.site) for r in rows])
 
 
@@ -30,7 +31,7 @@ def list_credentials(event: OwnedEvent, db: DbSession, ctx: Ctx) -> CredentialLi
     responses=errors(400, 401, 403, 404, 409, 422),
 )
 def create_credential(
-    event: OwnedEvent, user: CurrentUser, db: DbSession, ctx: Ctx, body: CredentialCreate | None = None
+    event: UploadEvent, user: CurrentUser, db: DbSession, ctx: Ctx, body: CredentialCreate | None = None
 ) -> CredentialCreated:
     """A new FTPS login for a camera. The password is in this answer only: write it down."""
     new = service.create_credential(db, event, user, body or CredentialCreate())
@@ -42,7 +43,8 @@ def create_credential(
 )
 # event_id stays a parameter here only so the API document lists the path's parameters in path order.
 def revoke_credential(
-    event_id: uuid.UUID, credential_id: uuid.UUID, event: OwnedEvent, db: DbSession
+    event_id: uuid.UUID, credential_id: uuid.UUID, event: UploadEvent, user: CurrentUser, db: DbSession
 ) -> None:
-    """Revoke a login: every later login with it is refused (a session already open may finish)."""
-    service.revoke_credential(db, event, credential_id)
+    """Revoke a login: every later login with it is refused (a session already open may finish).
+    A photographer member revokes only their own logins."""
+    service.revoke_credential(db, event, credential_id, user)

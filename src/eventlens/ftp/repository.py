@@ -37,10 +37,11 @@ class FtpCredentialRepository:
             )
         )
 
-    def list_unrevoked(self, event_id: uuid.UUID) -> list[FtpCredential]:
-        q = (
-            select(FtpCredential)
-            .where(FtpCredential.event_id == event_id, FtpCredential.revoked_at.is_(None))
-            .order_by(FtpCredential.created_at.desc(), FtpCredential.id.desc())
+    def list_unrevoked(self, event_id: uuid.UUID, created_by: uuid.UUID | None = None) -> list[FtpCredential]:
+        """The event's logins not revoked, newest first; only ``created_by``'s when given."""
+        q = select(FtpCredential).where(
+            FtpCredential.event_id == event_id, FtpCredential.revoked_at.is_(None)
         )
-        return list(self.db.scalars(q))
+        if created_by is not None:
+            q = q.where(FtpCredential.created_by_id == created_by)
+        return list(self.db.scalars(q.order_by(FtpCredential.created_at.desc(), FtpCredential.id.desc())))

@@ -46,6 +46,7 @@ class CredentialRead(BaseModel):
     expires_at: datetime | None
     last_login_at: datetime | None
     status: Literal["active", "expired"]
+    created_by_id: uuid.UUID | None = Field(None, description="Who made the login (null: account deleted)")
 
 
 class CredentialCreated(CredentialRead):

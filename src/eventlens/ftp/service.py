@@ -16,6 +16,7 @@ from eventlens.context import SiteConfig
 from eventlens.db import utcnow
 from eventlens.errors import ApiError, Invalid, NotFound, RateLimited
 from eventlens.events import slugs
+from eventlens.events.permissions import Action, access_to, allows
 from eventlens.events.repository import EventRepository
 from eventlens.events.rules import EventArchived, require_open, takes_photos
 from eventlens.ftp.repository import FtpCredentialRepository
@@ -98,17 +99,41 @@ def create_credential(db: Session, event: Event, creator: User, data: Credential
     )
 
 
-def list_credentials(db: Session, event: Event) -> list[FtpCredential]:
-    return FtpCredentialRepository(db).list_unrevoked(event.id)
+def _only_own(db: Session, event: Event, user: User) -> uuid.UUID | None:
+    # Who may manage the event sees and revokes every login; a photographer member only their own.
+    return None if allows(access_to(db, user, event), Action.manage) else user.id
 
 
-def revoke_credential(db: Session, event: Event, credential_id: uuid.UUID) -> None:
-    """Revoked at once: the gateway asks the API at every login, so the next login is refused."""
+def list_credentials(db: Session, event: Event, user: User) -> list[FtpCredential]:
+    """The event's logins ``user`` may see: all of them for its owner (or an admin), else their own."""
+    return FtpCredentialRepository(db).list_unrevoked(event.id, _only_own(db, event, user))
+
+
+def revoke_credential(db: Session, event: Event, credential_id: uuid.UUID, user: User) -> None:
+    """Revoked at once: the gateway asks the API at every login, so the next login is refused.
+
+    A photographer member revokes only their own logins; another's is 404, as it is not in their list."""
     row = FtpCredentialRepository(db).unrevoked_for_event(event.id, credential_id)
-    if row is None:
+    only = _only_own(db, event, user)
+    if row is None or (only is not None and row.created_by_id != only):
         raise NotFound("FTP credential")
     row.revoked_at = utcnow()
     log.info("ftp.credential_revoked id=%s event=%s user=%s", row.id, event.id, row.username)
+
+
+def revoke_all_by(db: Session, event_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    """Revoke every login ``user_id`` made for the event (they were removed from it); how many."""
+    rows = FtpCredentialRepository(db).list_unrevoked(event_id, user_id)
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now
+        log.info(
+            "ftp.credential_revoked id=%s event=%s user=%s reason=member_removed",
+            row.id,
+            event_id,
+            row.username,
+        )
+    return len(rows)
 
 
 def to_read(row: FtpCredential, site: SiteConfig, now: datetime | None = None) -> CredentialRead:
@@ -126,6 +151,7 @@ def to_read(row: FtpCredential, site: SiteConfig, now: datetime | None = None) -
         expires_at=row.expires_at,
         last_login_at=row.last_login_at,
         status="expired" if expired else "active",
+        created_by_id=row.created_by_id,
     )
 
 
@@ -146,6 +172,12 @@ def upload_target(db: Session, event_id: uuid.UUID, credential_id: uuid.UUID) ->
     owner = uploader or db.get(User, event.owner_id)
     assert owner is not None  # events cascade away with their owner
     return event, owner
+
+
+def _creator_may_upload(db: Session, row: FtpCredential, event: Event) -> bool:
+    # A login whose maker's account is gone (NULL) stays the owner's, as its photos are recorded.
+    creator = db.get(User, row.created_by_id) if row.created_by_id else None
+    return creator is None or allows(access_to(db, creator, event), Action.upload)
 
 
 class LoginRefused(ApiError):
@@ -195,6 +227,10 @@ def gateway_login(
         elif not takes_photos(event):
             refusal = EventArchived(status=403)
             reason = refusal.code
+        elif not _creator_may_upload(db, row, event):
+            # Its maker left the event (or lost the right): revoked as if by hand, whatever the reason.
+            reason = "credential_revoked"
+            refusal = LoginRefused(403, reason, "This FTP login was revoked.")
     if refusal is not None:
         log.warning("ftp.login_refused user=%s ip=%s reason=%s", username, client_ip, reason)
         raise refusal

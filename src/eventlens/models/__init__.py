@@ -2,6 +2,7 @@
 
 from eventlens.models.api_token import ApiToken
 from eventlens.models.event import Event, EventStatus, FaceDetail
+from eventlens.models.event_member import EventMember, MemberRole
 from eventlens.models.face import Face
 from eventlens.models.face_collection import FaceCollection
 from eventlens.models.ftp_credential import FtpCredential
@@ -17,6 +18,7 @@ __all__ = [
     "ApiToken",
     "DeliveryStatus",
     "Event",
+    "EventMember",
     "EventStatus",
     "Face",
     "FaceCollection",
@@ -25,6 +27,7 @@ __all__ = [
     "GuestDownload",
     "GuestSearch",
     "InboundWebhookMessage",
+    "MemberRole",
     "Photo",
     "PhotoSource",
     "PhotoStatus",

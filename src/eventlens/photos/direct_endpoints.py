@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from eventlens.auth.dependencies import CurrentUser
 from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
-from eventlens.events.dependencies import OwnedEvent
+from eventlens.events.dependencies import UploadEvent
 from eventlens.openapi import errors
 from eventlens.photos import direct
 from eventlens.photos.errors import IngestError
@@ -29,7 +29,7 @@ def _refused(exc: IngestError) -> ApiError:
     responses=errors(401, 403, 404, 409, 413, 415, 422),
 )
 def presign_upload(
-    event_id: uuid.UUID, body: PresignRequest, event: OwnedEvent, user: CurrentUser, ctx: Ctx, db: DbSession
+    event_id: uuid.UUID, body: PresignRequest, event: UploadEvent, user: CurrentUser, ctx: Ctx, db: DbSession
 ) -> PresignAnswer:
     """A form to send one file straight to the bucket (S3 store only; 409 `direct_uploads_off` otherwise).
 
@@ -69,7 +69,7 @@ def presign_upload(
 async def complete_upload(
     event_id: uuid.UUID,
     body: CompleteRequest,
-    event: OwnedEvent,
+    event: UploadEvent,
     user: CurrentUser,
     ctx: Ctx,
     response: Response,

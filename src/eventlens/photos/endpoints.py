@@ -13,6 +13,7 @@ from eventlens.auth.dependencies import CurrentPrincipal, CurrentUser
 from eventlens.context import AppContext, Ctx, DbSession
 from eventlens.db import session_scope
 from eventlens.errors import error_body
+from eventlens.events.permissions import Action
 from eventlens.events.service import get_event_for
 from eventlens.faces.schemas import FaceList, FaceRead
 from eventlens.models import Event, PhotoSource, PhotoStatus, User
@@ -37,9 +38,9 @@ router = APIRouter(prefix="/api", tags=["photos"])
 SOURCE_HEADER = "X-EventLens-Source"
 
 
-def _owned_event(ctx: AppContext, user: User, event_id: uuid.UUID) -> Event:
+def _upload_event(ctx: AppContext, user: User, event_id: uuid.UUID) -> Event:
     with session_scope(ctx.sessions) as db:
-        return get_event_for(db, user, event_id)
+        return get_event_for(db, user, event_id, Action.upload)
 
 
 def _source(request: Request, principal_via: str) -> PhotoSource:
@@ -65,7 +66,7 @@ async def upload_photos(
     201 when at least one new photo was stored, 200 when all were already there; when every file is
     refused the answer is an error whose status is the files' (413, 415, 422) with each file's reason.
     """
-    event = await run_in_threadpool(_owned_event, ctx, principal.user, event_id)
+    event = await run_in_threadpool(_upload_event, ctx, principal.user, event_id)
     result = await ingest.receive_photos(
         ingest.Inbox.of(ctx),
         ingest.Sender(event, principal.user, _source(request, principal.via)),
@@ -106,7 +107,7 @@ def list_photos(
     or `sort=taken` (earliest first; photos without a taken time last); `order=asc|desc` reverses
     either. Ties keep a stable order across pages; a cursor works only with the sort and order that
     made it."""
-    event = get_event_for(db, user, event_id)
+    event = get_event_for(db, user, event_id, Action.view)
     rows, next_cursor = listing.photo_page(
         db, event, limit=limit, cursor=cursor, status=status_filter, sort=sort, order=order
     )
@@ -118,19 +119,19 @@ def list_photos(
 )
 def photos_exist(event_id: uuid.UUID, body: HashQuery, user: CurrentUser, db: DbSession) -> HashAnswer:
     """Which of these files (by SHA-256) the event already has: lets a client skip them before uploading."""
-    event = get_event_for(db, user, event_id)
+    event = get_event_for(db, user, event_id, Action.upload)
     return HashAnswer(existing=listing.known_hashes(db, event, body.sha256))
 
 
 @router.get("/photos/{photo_id}", response_model=PhotoRead, responses=errors(401, 404, 422))
 def read_photo(photo_id: uuid.UUID, user: CurrentUser, db: DbSession) -> PhotoRead:
-    return PhotoRead.of(service.get_photo_for(db, user, photo_id))
+    return PhotoRead.of(service.get_photo_for(db, user, photo_id, Action.view))
 
 
 @router.patch("/photos/{photo_id}", response_model=PhotoRead, responses=errors(400, 401, 403, 404, 422))
 def update_photo(photo_id: uuid.UUID, body: PhotoUpdate, user: CurrentUser, db: DbSession) -> PhotoRead:
     """`{"hidden": true}` keeps the photo from guests (search, downloads, cover); `false` shows it again."""
-    photo = service.get_photo_for(db, user, photo_id)
+    photo = service.get_photo_for(db, user, photo_id, Action.manage)
     service.set_hidden(db, [photo], body.hidden)
     return PhotoRead.of(photo)
 
@@ -145,7 +146,7 @@ def bulk_photos(
 ) -> BulkResult:
     """`delete`, `hide` or `show` several photos at once; 422 `unknown_photos` (nothing done) when any
     id is not a photo of this event."""
-    event = get_event_for(db, user, event_id)
+    event = get_event_for(db, user, event_id, Action.manage)
     return BulkResult(
         action=body.action, count=service.bulk(db, ctx.storage, event, body.photo_ids, body.action)
     )
@@ -156,7 +157,7 @@ def bulk_photos(
 )
 def delete_photo(photo_id: uuid.UUID, user: CurrentUser, db: DbSession, ctx: Ctx) -> None:
     """Delete the photo with its original, previews and faces."""
-    service.delete_photo(db, ctx.storage, service.get_photo_for(db, user, photo_id))
+    service.delete_photo(db, ctx.storage, service.get_photo_for(db, user, photo_id, Action.manage))
 
 
 @router.post(
@@ -166,7 +167,7 @@ def reprocess(
     event_id: uuid.UUID, user: CurrentUser, db: DbSession, body: ReprocessRequest | None = None
 ) -> ReprocessResult:
     """Run processing again for the event's failed photos (or `{"scope": "all"}` for every finished one)."""
-    event = get_event_for(db, user, event_id)
+    event = get_event_for(db, user, event_id, Action.manage)
     scope = body.scope if body else "failed"
     return ReprocessResult(queued=service.reprocess(db, event, only_failed=scope == "failed"))
 
@@ -174,7 +175,7 @@ def reprocess(
 @router.get("/photos/{photo_id}/faces", response_model=FaceList, responses=errors(401, 404, 422))
 def photo_faces(photo_id: uuid.UUID, user: CurrentUser, db: DbSession) -> FaceList:
     """The faces found in the photo: boxes (pixels of the upright original), scores, engine."""
-    photo = service.get_photo_for(db, user, photo_id)
+    photo = service.get_photo_for(db, user, photo_id, Action.view)
     return FaceList(items=[FaceRead.of(f) for f in listing.faces_of(db, photo)])
 
 

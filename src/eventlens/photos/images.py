@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 from eventlens.context import AppContext
 from eventlens.db import session_scope
 from eventlens.errors import ApiError, NotFound
+from eventlens.events.permissions import Action
 from eventlens.models import Photo, User
 from eventlens.photos import keys
 from eventlens.photos.filenames import clean_name, content_disposition
@@ -56,8 +57,8 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
 def owned_image(
     ctx: AppContext, user: User, photo_id: uuid.UUID, variant: Variant, *, download: bool = False
 ) -> Response:
-    """A photographer's own photo (or any, for an admin); 404 for anyone else."""
+    """A photo of an event the user may view (owner, member, admin); 404 for anyone else."""
     # The session closes before streaming starts: a slow download holds no database connection.
     with session_scope(ctx.sessions) as db:
-        photo = get_photo_for(db, user, photo_id)
+        photo = get_photo_for(db, user, photo_id, Action.view)
     return image_response(ctx, photo, variant, download=download)

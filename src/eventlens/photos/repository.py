@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from eventlens.models import Event, Face, Photo, PhotoStatus
+from eventlens.models import Face, Photo, PhotoStatus
 
 
 class PhotoRepository:
@@ -19,13 +19,6 @@ class PhotoRepository:
 
     def get(self, photo_id: uuid.UUID) -> Photo | None:
         return self.db.get(Photo, photo_id)
-
-    def with_owner(self, photo_id: uuid.UUID) -> tuple[Photo, uuid.UUID] | None:
-        """The photo and the id of its event's owner, in one query."""
-        row = self.db.execute(
-            select(Photo, Event.owner_id).join(Event, Event.id == Photo.event_id).where(Photo.id == photo_id)
-        ).first()
-        return (row[0], row[1]) if row is not None else None
 
     def by_sha256(self, event_id: uuid.UUID, sha256: str) -> Photo | None:
         return self.db.scalar(select(Photo).where(Photo.event_id == event_id, Photo.sha256 == sha256))

@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.db import session_scope
-from eventlens.errors import Invalid, NotFound
+from eventlens.errors import Invalid
+from eventlens.events.permissions import Action, require
 from eventlens.events.repository import EventRepository
 from eventlens.events.rules import require_open
 from eventlens.faces.service import forget_photo_faces
@@ -151,12 +152,14 @@ def register_stored(
     return Stored(a.photo_id, PhotoStatus.uploaded, False, name)
 
 
-def get_photo_for(db: Session, user: User, photo_id: uuid.UUID) -> Photo:
-    """The photo when the user owns its event (or is an admin); 404 otherwise, never 403."""
-    found = PhotoRepository(db).with_owner(photo_id)
-    if found is None or (found[1] != user.id and not user.is_admin):
-        raise NotFound("photo")
-    return found[0]
+def get_photo_for(db: Session, user: User, photo_id: uuid.UUID, action: Action = Action.manage) -> Photo:
+    """The photo when the user may take ``action`` on its event (``events.permissions``): 404 for a
+    stranger, never 403; 403 for a member whose role does not allow it. Without an action: manage."""
+    photo = PhotoRepository(db).get(photo_id)
+    event = EventRepository(db).get(photo.event_id) if photo is not None else None
+    require(db, user, event, action, "photo")
+    assert photo is not None
+    return photo
 
 
 def delete_photo(db: Session, storage: ObjectStore, photo: Photo) -> None:

@@ -1,4 +1,8 @@
-"""What a form posted from an event's page carries: who sent it, the event, whether its token is right."""
+"""What a form posted from an event's page carries: who sent it, the event, whether its token is right.
+
+``PostedEventForm`` is for forms that manage the event (owner or admin); ``PostedUploadForm`` for those a
+photographer member may send too (their FTP logins). Who may do what: ``events/permissions``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Form, Request
 
 from eventlens.auth.dependencies import PagePrincipal, Principal
-from eventlens.events.dependencies import PageEvent
+from eventlens.events.dependencies import PageEvent, PageUploadEvent
 from eventlens.models import Event
 from eventlens.web.rendering import form_csrf_ok
 
@@ -30,4 +34,14 @@ def event_form(
     return EventForm(principal, event, form_csrf_ok(csrf_token, principal, request))
 
 
+def upload_form(
+    request: Request,
+    principal: PagePrincipal,
+    event: PageUploadEvent,
+    csrf_token: Annotated[str, Form()] = "",
+) -> EventForm:
+    return EventForm(principal, event, form_csrf_ok(csrf_token, principal, request))
+
+
 PostedEventForm = Annotated[EventForm, Depends(event_form)]
+PostedUploadForm = Annotated[EventForm, Depends(upload_form)]

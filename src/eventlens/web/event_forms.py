@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from eventlens.context import DbSession
 from eventlens.errors import Invalid
 from eventlens.events import service
-from eventlens.events.dependencies import OwnedEvent
+from eventlens.events.dependencies import ViewEvent
 from eventlens.events.schemas import EventUpdate
 from eventlens.web.dependencies import EventForm, PostedEventForm
 from eventlens.web.rendering import redirect, t, validation_messages
@@ -63,7 +63,7 @@ def access_code_form(
 
 
 @router.get("/events/{event_id}/uploads.svg")
-def uploads_chart(db: DbSession, event: OwnedEvent) -> Response:
-    # An image, not a page: signed out it answers 401 (OwnedEvent), not a redirect to sign in.
+def uploads_chart(db: DbSession, event: ViewEvent) -> Response:
+    # An image, not a page: signed out it answers 401 (ViewEvent), not a redirect to sign in.
     svg = render_svg(service.upload_times(db, event), t("dash.chart_title"), t("dash.chart_empty"))
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -15,7 +15,8 @@ from eventlens.context import Ctx, DbSession
 from eventlens.db import session_scope
 from eventlens.errors import ApiError
 from eventlens.events import service
-from eventlens.events.dependencies import PageEvent, PageEventDetached
+from eventlens.events.dependencies import PageUploadEventDetached, PageViewEvent
+from eventlens.events.permissions import Action
 from eventlens.events.schemas import EventCreate
 from eventlens.models import PhotoSource, PhotoStatus
 from eventlens.photos import ingest
@@ -107,7 +108,7 @@ def _event_page(
 ) -> Response:
     """The event page in a transaction of its own, for the upload form (which keeps no request session)."""
     with session_scope(ctx.sessions) as db:
-        event = service.get_event_for(db, principal.user, event_id)
+        event = service.get_event_for(db, principal.user, event_id, Action.view)
         return event_page_response(request, ctx, db, principal, event, flashes=flashes, errors=errors)
 
 
@@ -117,7 +118,7 @@ def event_page(
     ctx: Ctx,
     db: DbSession,
     principal: PagePrincipal,
-    event: PageEvent,
+    event: PageViewEvent,
     status: str = "",
     sort: str = "",
 ) -> Response:
@@ -145,7 +146,11 @@ for _action in service.TRANSITIONS:
 
 @router.post("/events/{event_id}/upload")
 async def upload_form(
-    event_id: uuid.UUID, request: Request, ctx: Ctx, principal: PagePrincipal, event: PageEventDetached
+    event_id: uuid.UUID,
+    request: Request,
+    ctx: Ctx,
+    principal: PagePrincipal,
+    event: PageUploadEventDetached,
 ) -> Response:
     """The event page's plain multi-file form: same checks as the API, then back to the page."""
     try:

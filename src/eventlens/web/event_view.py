@@ -1,4 +1,7 @@
-"""One event's page as its owner sees it: details, counts, the first photos, the FTP and webhook panels.
+"""One event's page as its caller sees it: details, counts, the first photos, the FTP and webhook panels,
+the members.
+
+What the caller's role does not allow is left out of the page (``can``); the server refuses it anyway.
 
 Drawn by the page itself and by the forms on it that answer with the page (upload, FTP logins).
 """
@@ -14,6 +17,8 @@ from eventlens.auth.dependencies import Principal
 from eventlens.context import AppContext
 from eventlens.events import service
 from eventlens.events.links import guest_url, is_loopback
+from eventlens.events.permissions import Access, Action, allows
+from eventlens.members.service import list_members
 from eventlens.models import Event, PhotoStatus
 from eventlens.photos.listing import PhotoSort, photo_page
 from eventlens.web.ftp_panel import panel_context
@@ -38,10 +43,14 @@ def event_page_response(
     status_code: int = 200,
     only: PhotoStatus | None = None,
     sort: PhotoSort = "uploaded",
+    member_form: dict[str, str] | None = None,
+    tab: str | None = None,
 ) -> Response:
-    read = service.read_event(db, event, ctx.site.base_url)
+    read = service.read_event(db, event, ctx.site.base_url, principal.user)
+    access = read.role or "viewer"
+    can = {action.value: allows(Access(access), action) for action in Action}
     photos, next_cursor = photo_page(db, event, limit=GRID_PAGE, status=only, sort=sort)
-    ftp = panel_context(request, db, ctx.site, event)
+    ftp = panel_context(request, db, ctx.site, event, principal.user) if can["upload"] else None
     counts = read.counts.model_dump()
     return render(
         request,
@@ -62,7 +71,13 @@ def event_page_response(
         photo_total=counts["photos"][only.value] if only else counts["photos"]["total"],
         next_cursor=next_cursor,
         ftp=ftp,
-        webhooks=webhook_panel(request, db, event),
+        # Webhooks are settings: only who may manage the event sees them.
+        webhooks=webhook_panel(request, db, event) if can["manage"] else None,
+        role=access,
+        can=can,
+        members=list_members(db, event),
+        member_form=member_form or {},
+        tab=tab,
         flashes=flashes or [],
         errors=errors or [],
     )

@@ -13,7 +13,7 @@ from eventlens.context import Ctx, DbSession
 from eventlens.errors import ApiError
 from eventlens.ftp import service
 from eventlens.ftp.schemas import CredentialCreate
-from eventlens.web.dependencies import PostedEventForm
+from eventlens.web.dependencies import PostedUploadForm
 from eventlens.web.event_view import event_page_response
 from eventlens.web.ftp_panel import NEW_CREDENTIAL
 from eventlens.web.rendering import form_problem, redirect, t
@@ -27,7 +27,7 @@ def create_credential_form(
     request: Request,
     ctx: Ctx,
     db: DbSession,
-    form: PostedEventForm,
+    form: PostedUploadForm,
     label: FormStr = "",
     expires_in_hours: FormStr = "",
 ) -> Response:
@@ -55,7 +55,7 @@ def create_credential_form(
 
 
 @router.post("/events/{event_id}/ftp-credentials/{credential_id}/revoke")
-def revoke_credential_form(credential_id: uuid.UUID, db: DbSession, form: PostedEventForm) -> Response:
+def revoke_credential_form(credential_id: uuid.UUID, db: DbSession, form: PostedUploadForm) -> Response:
     if form.csrf_ok:
-        service.revoke_credential(db, form.event, credential_id)
+        service.revoke_credential(db, form.event, credential_id, form.principal.user)
     return redirect(f"{form.page}#ftp")

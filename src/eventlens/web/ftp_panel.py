@@ -11,7 +11,7 @@ from fastapi import Request
 from eventlens.context import SiteConfig
 from eventlens.ftp import service
 from eventlens.ftp.gateway.tls import fingerprint
-from eventlens.models import Event
+from eventlens.models import Event, User
 
 if TYPE_CHECKING:  # pages pass the request's session on; they run no SQL
     from sqlalchemy.orm import Session
@@ -33,8 +33,11 @@ def certificate_fingerprint(site: SiteConfig) -> str | None:
         return None
 
 
-def panel_context(request: Request, db: Session, site: SiteConfig, event: Event) -> dict[str, Any]:
-    credentials = [service.to_read(r, site) for r in service.list_credentials(db, event)]
+def panel_context(
+    request: Request, db: Session, site: SiteConfig, event: Event, user: User
+) -> dict[str, Any]:
+    """The panel as ``user`` sees it: the owner every login of the event, a photographer their own."""
+    credentials = [service.to_read(r, site) for r in service.list_credentials(db, event, user)]
     return {
         "host": site.ftp_public_host,
         "port": site.ftp_port,

@@ -33,7 +33,7 @@ Admin = Annotated[User, Depends(_admin)]
 # --- an event's endpoints ---------------------------------------------------------------------------
 
 
-@event_router.get("", response_model=WebhookList, responses=errors(401, 404, 422))
+@event_router.get("", response_model=WebhookList, responses=errors(401, 403, 404, 422))
 def list_event_webhooks(event: OwnedEvent, db: DbSession) -> WebhookList:
     """The event's webhook endpoints (never their secrets)."""
     return WebhookList(items=service.list_endpoints(db, event))
@@ -63,7 +63,9 @@ def delete_event_webhook(
     service.delete_endpoint(db, event, webhook_id)
 
 
-@event_router.get("/{webhook_id}/deliveries", response_model=DeliveryList, responses=errors(401, 404, 422))
+@event_router.get(
+    "/{webhook_id}/deliveries", response_model=DeliveryList, responses=errors(401, 403, 404, 422)
+)
 def event_webhook_deliveries(
     event_id: uuid.UUID,
     webhook_id: uuid.UUID,

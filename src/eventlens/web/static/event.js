@@ -5,6 +5,9 @@
 
 const root = document.getElementById("event-app");
 const eventId = root.dataset.eventId;
+// A viewer or photographer member gets no curating controls (the page leaves them out; the server
+// refuses them anyway): the script only wires what is there.
+const canManage = root.dataset.canManage === "true";
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 const strings = JSON.parse(document.getElementById("dash-strings").textContent);
 const $ = (id) => document.getElementById(id);
@@ -304,7 +307,7 @@ function showPhoto(photo, { append = false } = {}) {
   badge.textContent = say(`status_${photo.status}`);
   li.querySelector(".faces").textContent = photo.status === "indexed" ? say("faces", { n: photo.face_count }) : "";
   li.querySelector(".error-text").textContent = photo.error || "";
-  li.querySelector(".pick").hidden = false;
+  li.querySelector(".pick").hidden = !canManage;
   if (!append) sortGrid();
 }
 
@@ -363,6 +366,7 @@ const picks = () => tiles().map((li) => li.querySelector(".pick"));
 const chosen = () => tiles().filter((li) => li.querySelector(".pick").checked);
 
 function selectionChanged() {
+  if (!canManage) return;
   const n = chosen().length;
   $("selected-count").textContent = n ? say("selected", { n }) : "";
   for (const id of ["bulk-hide", "bulk-show", "bulk-delete"]) $(id).disabled = n === 0;
@@ -372,8 +376,10 @@ function selectionChanged() {
   for (const li of tiles()) li.classList.toggle("picked", li.querySelector(".pick").checked);
 }
 
-$("selection-bar").hidden = false;
-for (const box of picks()) box.hidden = false;
+if (canManage) {
+  $("selection-bar").hidden = false;
+  for (const box of picks()) box.hidden = false;
+}
 
 grid.addEventListener("click", (e) => {
   const box = e.target.closest(".pick");
@@ -386,7 +392,7 @@ grid.addEventListener("click", (e) => {
   anchor = box;
   selectionChanged();
 });
-$("select-all").addEventListener("change", (e) => {
+$("select-all")?.addEventListener("change", (e) => {
   for (const box of picks()) box.checked = e.target.checked;
   selectionChanged();
 });
@@ -425,9 +431,9 @@ async function bulk(action) {
     selectionChanged();
   }
 }
-$("bulk-hide").addEventListener("click", () => bulk("hide"));
-$("bulk-show").addEventListener("click", () => bulk("show"));
-$("bulk-delete").addEventListener("click", () => bulk("delete"));
+$("bulk-hide")?.addEventListener("click", () => bulk("hide"));
+$("bulk-show")?.addEventListener("click", () => bulk("show"));
+$("bulk-delete")?.addEventListener("click", () => bulk("delete"));
 
 // --- lightbox --------------------------------------------------------------------------------
 
@@ -468,9 +474,11 @@ async function openAt(li) {
     total: Math.max(Number(grid.dataset.total) || 0, list.length),
   });
   $("lightbox-caption").textContent = `${photo.original_filename} · ${say("faces", { n: faces.items.length })}`;
-  $("lightbox-cover").textContent = say("set_cover");
-  $("lightbox-hide").textContent = photo.hidden ? say("show") : say("hide");
-  $("lightbox-hide").dataset.hidden = String(photo.hidden);
+  if (canManage) {
+    $("lightbox-cover").textContent = say("set_cover");
+    $("lightbox-hide").textContent = photo.hidden ? say("show") : say("hide");
+    $("lightbox-hide").dataset.hidden = String(photo.hidden);
+  }
   $("lightbox-download").href = `${photo.original_url}?download=true`;
   box.dataset.photoId = id;
   if (!box.open) box.showModal();
@@ -514,18 +522,18 @@ $("lightbox-boxes").addEventListener("click", (e) => {
   e.currentTarget.setAttribute("aria-pressed", String(showBoxes));
   $("lightbox-faces").hidden = !showBoxes;
 });
-$("lightbox-cover").addEventListener("click", async () => {
+$("lightbox-cover")?.addEventListener("click", async () => {
   await api("PATCH", `/api/events/${eventId}`, { cover_photo_id: box.dataset.photoId });
   $("lightbox-cover").textContent = say("cover_set");
 });
-$("lightbox-hide").addEventListener("click", async (e) => {
+$("lightbox-hide")?.addEventListener("click", async (e) => {
   const hide = e.currentTarget.dataset.hidden !== "true";
   const photo = await api("PATCH", `/api/photos/${box.dataset.photoId}`, { hidden: hide });
   setHiddenMark(current, photo.hidden);
   e.currentTarget.dataset.hidden = String(photo.hidden);
   e.currentTarget.textContent = photo.hidden ? say("show") : say("hide");
 });
-$("lightbox-delete").addEventListener("click", async () => {
+$("lightbox-delete")?.addEventListener("click", async () => {
   if (!confirm(say("confirm_delete_one"))) return;
   const gone = current;
   const list = tiles();
