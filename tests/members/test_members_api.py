@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from eventlens.config import Settings
+from eventlens.db import utcnow
 from eventlens.ftp.derived import service_token
 from eventlens.models import EventMember, FtpCredential, Photo, User
 from tests.factories import assert_error, create_event, signup, upload
@@ -200,6 +201,18 @@ def test_ftp_logins_are_the_photographers_own_and_go_with_them(
     with app.state.ctx.sessions() as db:
         row = db.get(FtpCredential, uuid.UUID(again["id"]))
         assert row is not None and row.revoked_at is None
+
+    # A deactivated account (Clerk's user.deleted) takes its cameras' logins with it.
+    _add(owner, eid, users["second"]["email"], "photographer")
+    last = second.post(base, json={}).json()
+    assert _gateway_login(client, settings, last["username"], last["password"]).status_code == 200
+    with app.state.ctx.sessions() as db, db.begin():
+        user = db.get(User, uuid.UUID(users["second"]["id"]))
+        assert user is not None
+        user.disabled_at = utcnow()
+    assert_error(
+        _gateway_login(client, settings, last["username"], last["password"]), 403, "credential_revoked"
+    )
 
 
 def test_memberships_go_with_the_event_and_the_account(

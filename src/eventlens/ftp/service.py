@@ -176,7 +176,10 @@ def upload_target(db: Session, event_id: uuid.UUID, credential_id: uuid.UUID) ->
 
 def _creator_may_upload(db: Session, row: FtpCredential, event: Event) -> bool:
     # A login whose maker's account is gone (NULL) stays the owner's, as its photos are recorded.
+    # A deactivated maker (Clerk's user.deleted) takes their cameras' logins with them.
     creator = db.get(User, row.created_by_id) if row.created_by_id else None
+    if creator is not None and creator.disabled_at is not None:
+        return False
     return creator is None or allows(access_to(db, creator, event), Action.upload)
 
 
