@@ -19,8 +19,9 @@ the same photos: each round runs one fresh process per tree, back to back, in al
 AB...), because on a shared machine only a paired, interleaved comparison is fair. Each process times the
 steps in-process (CPU ms per photo: the upload's check, decode, previews, faces), then runs the real
 ``eventlens api`` and ``eventlens worker --threads 1``, uploads one warm-up photo, and counts the CPU
-seconds both processes spend on ``--photos`` more, uploaded one at a time and indexed: that is ingest's
-cost per photo (upload acceptance + processing), and 1 / it is photos/s per core. Prints both trees'
+seconds both processes spend on ``--photos`` more, uploaded one at a time and indexed, less what they
+spend idle (measured for 10 s before): that is ingest's cost per photo (upload acceptance +
+processing), and 1 / it is photos/s per core. Prints both trees'
 medians over the rounds and the median of the per-round ratios.
 """
 

@@ -357,7 +357,9 @@ def test_draft_scale_verification_catches_truncation(
 
 
 def test_24mp_inspect_reads_only_the_header_of_a_complete_jpeg(
-    jpeg_24mp: Path, draft_calls: list[tuple[tuple[int, int], tuple[int, int]]], monkeypatch: pytest.MonkeyPatch
+    jpeg_24mp: Path,
+    draft_calls: list[tuple[tuple[int, int], tuple[int, int]]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A JPEG that ends in its EOI marker is complete: the upload's check decodes no pixel."""
     monkeypatch.setattr(ImageFile.ImageFile, "load", _no_decode)
