@@ -1,6 +1,7 @@
 """Photo ingest: upload throughput, server memory while 200 MB streams in, worker throughput.
 
     python bench/ingest.py [--photos 24] [--parallel 3] [--threads 2]
+    python bench/ingest.py --compare REV [--rounds 5] [--photos 8]
 
 Runs the real processes on loopback: ``eventlens api`` (web only) receives the uploads from an httpx
 client; then ``eventlens worker`` processes the queued photos (previews, thumbnails, faces). The photos
@@ -12,6 +13,16 @@ Prints:
 2. the server's RSS before and at its peak while one ~200 MB multipart request streams in;
 3. worker throughput (photos/s, and per core) for the whole processing job, steady state, and the
    same job's image part alone (decode, previews, thumbnail) and face part alone, in-process, one core.
+
+``--compare REV`` measures CPU per photo instead, this tree against REV (a temporary ``git worktree``) on
+the same photos: each round runs one fresh process per tree, back to back, in alternating order (AB, BA,
+AB...), because on a shared machine only a paired, interleaved comparison is fair. Each process times the
+steps in-process (CPU ms per photo: the upload's check, decode, previews, faces), then runs the real
+``eventlens api`` and ``eventlens worker --threads 1``, uploads one warm-up photo, and counts the CPU
+seconds both processes spend on ``--photos`` more, uploaded one at a time and indexed, less what they
+spend idle (measured for 10 s before): that is ingest's cost per photo (upload acceptance +
+processing), and 1 / it is photos/s per core. Prints both trees'
+medians over the rounds and the median of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -19,10 +30,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -33,9 +41,11 @@ import httpx
 import numpy as np
 from PIL import Image
 
+from ingest_compare import compare, measure, step_costs
+from ingest_install import environment, free_port, sign_up, start, wait_ready
+
 BENCH_OUT = Path(__file__).resolve().parent / "out"
 DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "faces"
-EVENTLENS = Path(sys.executable).parent / "eventlens"
 SIZE = (6000, 4000)
 
 
@@ -66,12 +76,6 @@ def make_photos(dataset: Path, count: int) -> list[Path]:
     return paths
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -93,24 +97,6 @@ class RssSampler(threading.Thread):
         self._done.set()
         self.join()
         return self.peak
-
-
-def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen([str(EVENTLENS), *args], env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start within 60 s")
 
 
 def upload_one(client: httpx.Client, event_id: str, path: Path) -> float:
@@ -210,33 +196,14 @@ def bench_worker(
 
 
 def bench_steps(photos: list[Path]) -> None:
-    """The processing job's two halves in this process, one photo at a time (one core)."""
-    from eventlens.faces.engine.registry import load_engine
-    from eventlens.photos import imaging, processing
-
-    engine = load_engine()
-    engine.warm_up()
-    steps: dict[str, list[float]] = {"inspect + EXIF": [], "decode": [], "previews": [], "faces": []}
-    counts = []
-    for p in photos[:8]:
-        t0 = time.perf_counter()
-        imaging.inspect(p, 120_000_000)  # at upload: type, size, pixel limit, EXIF
-        t1 = time.perf_counter()
-        side = max(imaging.PREVIEW_SIDE, engine.analysis_side)
-        analysed = imaging.load_for_analysis(p, side, slack=processing.DECODE_SLACK)
-        t2 = time.perf_counter()
-        imaging.renditions_of(analysed.image)
-        t3 = time.perf_counter()
-        counts.append(len(engine.detect_and_embed(np.asarray(analysed.image.convert("RGB")))))
-        t4 = time.perf_counter()
-        for name, took in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-            steps[name].append(took)
-    medians = {name: statistics.median(v) for name, v in steps.items()}
-    image = medians["inspect + EXIF"] + medians["decode"] + medians["previews"]
+    """The processing job's steps in this process, one photo at a time (one core)."""
+    costs, counts = step_costs(photos[:8])
+    medians = {name: statistics.median(v) for name, v in costs.items()}
+    image = sum(medians.values()) - medians["faces"]
     print(
-        "one core, median ms/photo: "
-        + ", ".join(f"{name} {ms * 1000:.0f}" for name, ms in medians.items())
-        + f"; EXIF + previews alone {1 / image:.2f} photos/s, all steps {1 / sum(medians.values()):.2f} photos/s;"
+        "one core, median CPU ms/photo: "
+        + ", ".join(f"{name} {s * 1000:.0f}" for name, s in medians.items())
+        + f"; without faces {1 / image:.2f} photos/s, all steps {1 / sum(medians.values()):.2f} photos/s;"
         f" faces found per photo {counts}"
     )
 
@@ -244,11 +211,24 @@ def bench_steps(photos: list[Path]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dataset", type=Path, default=DATASET)
-    ap.add_argument("--photos", type=int, default=26, help="distinct 24-MP photos (>= 200 MB for the stream)")
+    ap.add_argument(
+        "--photos", type=int, help="distinct 24-MP photos: 26 (>= 200 MB for the stream); 8 with --compare"
+    )
     ap.add_argument("--parallel", type=int, default=3, help="uploads at once")
     ap.add_argument("--threads", type=int, default=2, help="worker job threads")
+    ap.add_argument("--compare", metavar="REV", help="CPU per photo of this tree against git revision REV")
+    ap.add_argument("--rounds", type=int, default=5, help="paired runs of --compare")
+    ap.add_argument("--measure-only", type=Path, metavar="RAW", help=argparse.SUPPRESS)
     args = ap.parse_args()
 
+    if args.measure_only or args.compare:  # one more photo: the warm-up
+        photos = make_photos(args.dataset, (args.photos or 8) + 1)
+        if args.measure_only:  # the child process of a comparison: raw figures only
+            measure(photos, args.measure_only)
+        else:
+            compare(args.compare, args.rounds, photos)
+        return
+    args.photos = args.photos or 26
     t0 = time.perf_counter()
     photos = make_photos(args.dataset, args.photos)
     mb = [p.stat().st_size / 2**20 for p in photos]
@@ -260,25 +240,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="eventlens-bench-") as tmp_name:
         tmp = Path(tmp_name)
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("EVENTLENS_")}
-        env |= {
-            "EVENTLENS_DATA_DIR": str(tmp / "data"),
-            "EVENTLENS_SECRET_KEY": "bench",
-            "EVENTLENS_COOKIE_SECURE": "false",  # the bench client talks plain http on loopback
-            "EVENTLENS_LOG_LEVEL": "WARNING",
-        }
-        subprocess.run([str(EVENTLENS), "db", "upgrade"], env=env, check=True, capture_output=True)
+        env = environment(tmp)
         url = f"http://127.0.0.1:{port}"
         server = start(["api", "--port", str(port)], env, tmp / "api.log")
         try:
             wait_ready(url, server, tmp / "api.log")
             with httpx.Client(base_url=url, timeout=120) as client:
-                r = client.post(
-                    "/api/auth/signup",
-                    json={"email": "bench@example.com", "password": "bench password 123", "name": "Bench"},
-                )
-                r.raise_for_status()
-                client.headers["X-CSRF-Token"] = r.headers["X-CSRF-Token"]
+                sign_up(client)
                 events = [
                     client.post("/api/events", json={"name": f"Ingest {n}"}).json()["id"] for n in (1, 2)
                 ]

@@ -52,7 +52,8 @@ UPLOAD_LIMIT = 50 * 2**20  # the default max_upload_mb
 class Sample:
     """A built file and what ingest should make of it.
 
-    ``error`` is what ``inspect`` must raise (None: accepted as ``kind`` with displayed ``size``).
+    ``error`` is what ``inspect`` must raise (None: accepted as ``kind`` with displayed ``size``); for
+    the files in FAILED_IN_JOB, what the processing job's decode raises after ``inspect`` accepted them.
     ``spool_error`` is what spooling it under ``UPLOAD_LIMIT`` must raise. ``reference`` is the known
     upright RGB picture for accepted files, to compare decoded pixels against.
     """
@@ -376,7 +377,6 @@ REFUSED: tuple[Callable[[Path], Sample], ...] = (
     truncated_jpeg,
     truncated_progressive_jpeg,
     jpeg_missing_end,
-    jpeg_damaged_middle,
     jpeg_garbage,
     text_named_jpg,
     gif,
@@ -402,9 +402,13 @@ ACCEPTED: tuple[Callable[[Path], Sample], ...] = (
     webp,
     webp_alpha,
 )
+# Complete files (a JPEG ending in its end-of-image marker) whose damage only a decode finds: the upload
+# reads headers only and accepts them; the processing job's decode fails them (imaging.inspect).
+FAILED_IN_JOB: tuple[Callable[[Path], Sample], ...] = (jpeg_damaged_middle,)
 REFUSED_NAMES = [f.__name__ for f in REFUSED]
 ACCEPTED_NAMES = [f.__name__ for f in ACCEPTED]
-CASES: dict[str, Callable[[Path], Sample]] = {f.__name__: f for f in (*REFUSED, *ACCEPTED)}
+FAILED_IN_JOB_NAMES = [f.__name__ for f in FAILED_IN_JOB]
+CASES: dict[str, Callable[[Path], Sample]] = {f.__name__: f for f in (*REFUSED, *ACCEPTED, *FAILED_IN_JOB)}
 
 
 class Corpus:

@@ -35,6 +35,7 @@ from eventlens.photos.imaging import (
 
 from .badfiles import (
     ACCEPTED_NAMES,
+    FAILED_IN_JOB_NAMES,
     LANDSCAPE,
     MAX_PIXELS,
     PORTRAIT,
@@ -355,12 +356,44 @@ def test_draft_scale_verification_catches_truncation(
         im.load()
 
 
-def test_24mp_inspect_decodes_at_one_eighth(
-    jpeg_24mp: Path, draft_calls: list[tuple[tuple[int, int], tuple[int, int]]]
+def test_24mp_inspect_reads_only_the_header_of_a_complete_jpeg(
+    jpeg_24mp: Path,
+    draft_calls: list[tuple[tuple[int, int], tuple[int, int]]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """A JPEG that ends in its EOI marker is complete: the upload's check decodes no pixel."""
+    monkeypatch.setattr(ImageFile.ImageFile, "load", _no_decode)
     info = inspect(jpeg_24mp, MAX_PIXELS)
     assert (info.kind, info.width, info.height) == (ImageKind.JPEG, 6000, 4000)
+    assert draft_calls == []
+
+
+def _no_decode(self: ImageFile.ImageFile) -> None:
+    raise AssertionError("decoded")
+
+
+def test_jpeg_with_bytes_after_its_end_is_verified_by_decoding(
+    jpeg_24mp: Path, tmp_path: Path, draft_calls: list[tuple[tuple[int, int], tuple[int, int]]]
+) -> None:
+    """Phones append a video (motion photos) or a trailer after the EOI marker: the file cannot prove
+    itself complete by its ending, so it is decoded at 1/8 scale, and accepted."""
+    path = tmp_path / "motion.jpg"
+    path.write_bytes(jpeg_24mp.read_bytes() + b"\x00\x00\x00\x18ftypmp42" + bytes(2000))
+    info = inspect(path, MAX_PIXELS)
+    assert (info.width, info.height) == (6000, 4000)
     assert draft_calls == [((6000, 4000), (750, 500))]
+
+
+@pytest.mark.parametrize("name", FAILED_IN_JOB_NAMES)
+def test_damage_inside_a_complete_jpeg_is_found_by_the_decode(corpus: Corpus, name: str) -> None:
+    sample = corpus[name]
+    info = inspect(sample.path, MAX_PIXELS)  # the upload accepts it on its header and its ending
+    assert info.kind is ImageKind.JPEG
+    assert sample.error is not None
+    with pytest.raises(sample.error):
+        load_for_analysis(sample.path, 1600, slack=0.9)  # as the processing job decodes
+    with pytest.raises(sample.error):
+        make_renditions(sample.path)
 
 
 def test_inspect_without_verify_reads_only_the_header(corpus: Corpus) -> None:

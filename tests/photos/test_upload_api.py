@@ -13,9 +13,10 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from eventlens.models import Photo
+from eventlens.photos.errors import CorruptImage
 from tests.factories import assert_error, create_event, fetch, run_jobs, signup, upload
 
-from .badfiles import ACCEPTED_NAMES, REFUSED_NAMES, Corpus
+from .badfiles import ACCEPTED_NAMES, FAILED_IN_JOB_NAMES, REFUSED_NAMES, Corpus
 
 EXPECTED_REFUSAL = {
     "EmptyFile": (422, "empty_file"),
@@ -118,6 +119,23 @@ def test_accepted_odd_files_are_processed_into_previews(
         w, h = im.size
     # upright: the preview has the displayed orientation of the original
     assert (w >= h) == (sample.size[0] >= sample.size[1])
+
+
+@pytest.mark.parametrize("case", FAILED_IN_JOB_NAMES)
+def test_damage_only_a_decode_finds_fails_the_photo_in_the_job(
+    client: TestClient, app: Any, event: dict[str, Any], corpus: Corpus, case: str
+) -> None:
+    """The upload reads headers only: a complete JPEG damaged inside is stored, and its job fails it
+    with the reason (once, without retries) instead of leaving it waiting."""
+    sample = corpus[case]
+    r = upload(client, event["id"], (f"{case}.jpg", sample.path.read_bytes()))
+    assert r.status_code == 201, r.text
+    photo_id = r.json()["items"][0]["id"]
+    run_jobs(app)
+    photo = client.get(f"/api/photos/{photo_id}").json()
+    assert photo["status"] == "failed", photo
+    assert photo["error"] == CorruptImage().message, photo
+    assert photo["preview_url"] is None
 
 
 def test_a_mixed_batch_answers_per_file(

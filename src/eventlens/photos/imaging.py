@@ -406,10 +406,14 @@ def inspect(
     """Identify, size-check, verify and read the metadata of a photo.
 
     The pixel count comes from the header and is checked against ``max_pixels`` before anything is
-    decoded. With ``verify`` (the default) the image is then decoded once to prove it is complete: JPEGs
-    at 1/8 scale, which still entropy-decodes every block (where truncation and damage show) but skips
-    most of the work; other formats in full. ``verify=False`` stops after the header, for a cheap check
-    in a request handler when a job will verify later.
+    decoded. With ``verify`` (the default) the file must then prove it is complete. A JPEG that ends in
+    its end-of-image marker does so without decoding a pixel: an upload cut short never ends in one
+    (the marker cannot occur inside the compressed data), and that is what a camera's failed transfer
+    looks like. Any other JPEG is decoded at 1/8 scale, which still entropy-decodes every block (where
+    truncation shows) but skips most of the work; other formats in full. Damage *inside* a complete
+    JPEG is found by the processing job's decode, which fails the photo with the reason. That keeps
+    the upload's check to the header: a decode here would cost about as much as the job's own.
+    ``verify=False`` stops after the header in every case.
 
     PNG, WebP and HEIC/HEIF are held to the lower NON_JPEG_MAX_PIXELS, and the verifying decode holds its
     bytes from ``budget`` (waiting up to ``wait`` seconds, then :class:`DecodeTimeout`).
@@ -423,7 +427,7 @@ def inspect(
     with _decoding(max_pixels), _open(path, kind) as im:
         width, height = im.size
         _check_pixels(im.size, max_pixels, kind)
-        if verify:
+        if verify and not (kind is ImageKind.JPEG and _ends_with_eoi(im)):
             if kind is ImageKind.JPEG:
                 im.draft(None, (max(1, width // 8), max(1, height // 8)))
             with _reserved(budget, _decode_cost(im, kind, None), wait):
@@ -443,6 +447,20 @@ def inspect(
         taken_at=_taken_at(exif),
         camera=_camera(exif),
     )
+
+
+def _ends_with_eoi(im: ImageFile.ImageFile) -> bool:
+    """Whether the open JPEG's file ends in the EOI marker (FF D9); the file position is put back."""
+    f = im.fp
+    assert f is not None
+    here = f.tell()
+    try:
+        f.seek(-2, io.SEEK_END)
+        return f.read(2) == b"\xff\xd9"
+    except OSError:  # shorter than two bytes
+        return False
+    finally:
+        f.seek(here)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -677,7 +695,7 @@ def _high_depth_to_l(im: Image.Image) -> Image.Image:
     return Image.fromarray(np.rint(scaled).astype(np.uint8), mode="L")
 
 
-def _fit(im: Image.Image, long_side: int) -> Image.Image:
+def _fit(im: Image.Image, long_side: int, reducing_gap: float = 3.0) -> Image.Image:
     """Shrink so the long side is at most ``long_side``; never enlarge."""
     width, height = im.size
     if max(width, height) <= long_side:
@@ -686,7 +704,7 @@ def _fit(im: Image.Image, long_side: int) -> Image.Image:
     size = (max(1, round(width * s)), max(1, round(height * s)))
     # reducing_gap: a cheap box reduction first, then Lanczos over the last factor of three - visually the
     # same as pure Lanczos at a fraction of the cost. Pillow premultiplies alpha for RGBA/LA itself.
-    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=reducing_gap)
 
 
 def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
@@ -798,7 +816,10 @@ def renditions_of(
 ) -> Renditions:
     """Preview and thumbnail of an already decoded upright sRGB image (e.g. the one faces are found in)."""
     preview = _fit(image, preview_side)
-    thumbnail = _fit(preview, thumbnail_side)
+    # A box reduction over more of the way costs the thumbnail a quarter of the time of Lanczos over the
+    # last factor of three (measured: 1500 px to 400 px, 18 ms to 7.5 ms) for a mean difference of under
+    # one level in 255, invisible at thumbnail size.
+    thumbnail = _fit(preview, thumbnail_side, reducing_gap=1.5)
     return Renditions(
         preview_webp=_webp(preview, preview_quality),
         preview_size=preview.size,
