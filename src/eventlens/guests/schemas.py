@@ -31,7 +31,10 @@ class FaceBox(BaseModel):
 
 class SearchMatch(BaseModel):
     photo_id: uuid.UUID
-    similarity: float = Field(description="Cosine similarity of the best-matching face, 0..1")
+    similarity: float = Field(
+        description="How alike the best-matching face is, 0..1: cosine similarity for the offline engines, "
+        "Rekognition's similarity / 100 with that backend"
+    )
     tier: Literal["high", "possible"] = Field(
         description='"high": shown as the guest\'s photos; "possible": a look-alike band shown apart'
     )
