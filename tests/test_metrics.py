@@ -11,6 +11,9 @@ from fastapi.testclient import TestClient
 from tests.factories import create_event, run_jobs, signup, upload
 
 
+STEPS = ("fetch", "decode", "previews", "faces")
+
+
 def _value(text: str, name: str, labels: str = "") -> float:
     m = re.search(rf"^{re.escape(name)}{re.escape(labels)} ([0-9.e+]+)$", text, re.MULTILINE)
     return float(m.group(1)) if m else 0.0
@@ -22,7 +25,13 @@ def test_metrics_count_uploads_processing_and_searches(client: TestClient, app: 
     event = create_event(client)
     photo = (dataset / "identities/Angelina_Jolie/1.jpg").read_bytes()
     upload(client, event["id"], ("a.jpg", photo), ("b.jpg", photo), ("c.jpg", b"nope"))
-    assert client.get("/metrics").text.count("eventlens_queue_pending 1") == 1  # one job waits
+    waiting = client.get("/metrics").text
+    assert waiting.count("eventlens_queue_pending 1") == 1  # one job waits
+    assert _value(waiting, "eventlens_queue_oldest_seconds") >= 0.0
+    assert re.search(r"^eventlens_queue_oldest_seconds \d", waiting, re.MULTILINE)
+    steps_before = {
+        s: _value(before, "eventlens_processing_step_seconds_count", f'{{step="{s}"}}') for s in STEPS
+    }
     run_jobs(app)
     client.post(f"/api/events/{event['id']}/publish")
     selfie = {"selfie": ("me.jpg", (dataset / "identities/Angelina_Jolie/6.jpg").read_bytes())}
@@ -42,3 +51,8 @@ def test_metrics_count_uploads_processing_and_searches(client: TestClient, app: 
     assert _value(after, "eventlens_search_seconds_count") >= 1
     assert "eventlens_queue_pending 0" in after
     assert _value(after, "eventlens_face_index_faces") >= 1
+    assert _value(after, "eventlens_queue_oldest_seconds") == 0.0  # nothing waits any more
+    for s in STEPS:  # each step of the one photo processed was timed once
+        got = _value(after, "eventlens_processing_step_seconds_count", f'{{step="{s}"}}') - steps_before[s]
+        assert got == 1, s
+    assert _value(after, "eventlens_upload_to_indexed_seconds_count") >= 1

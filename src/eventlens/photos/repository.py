@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from eventlens.models import Face, Photo, PhotoStatus
@@ -140,6 +140,14 @@ class PhotoRepository:
         """The photo's faces become exactly ``faces``: running the job twice never duplicates them."""
         self.db.execute(delete(Face).where(Face.photo_id == photo.id))
         self.db.add_all(list(faces))
+
+    def oldest_waiting(self) -> datetime | None:
+        """When the photo waiting longest for processing arrived (None: nothing waits)."""
+        return self.db.scalar(
+            select(func.min(Photo.created_at)).where(
+                Photo.status.in_([PhotoStatus.uploaded, PhotoStatus.processing])
+            )
+        )
 
     def stale(self, now: datetime, uploaded_before: datetime, limit: int = 500) -> list[uuid.UUID]:
         """Photos whose job seems lost: leases that ran out, and uploads left unclaimed for a while."""

@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
@@ -150,6 +151,12 @@ def register_stored(
         raise
     log.info("photo.stored id=%s event=%s size=%d source=%s", a.photo_id, a.event_id, a.size, a.source.value)
     return Stored(a.photo_id, PhotoStatus.uploaded, False, name)
+
+
+def oldest_waiting_seconds(db: Session, now: datetime) -> float:
+    """How long the photo waiting longest for processing has waited (0 when none waits)."""
+    oldest = PhotoRepository(db).oldest_waiting()
+    return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
 
 
 def get_photo_for(db: Session, user: User, photo_id: uuid.UUID, action: Action = Action.manage) -> Photo:
