@@ -10,6 +10,7 @@ from eventlens.models.guest_search import GuestSearch
 from eventlens.models.inbound_webhook import InboundWebhookMessage
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
 from eventlens.models.session import UserSession
+from eventlens.models.subscription import MailStatus, NotifyMail, NotifyMatch, NotifySubscription
 from eventlens.models.user import Role, User
 from eventlens.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -25,6 +26,10 @@ __all__ = [
     "GuestDownload",
     "GuestSearch",
     "InboundWebhookMessage",
+    "MailStatus",
+    "NotifyMail",
+    "NotifyMatch",
+    "NotifySubscription",
     "Photo",
     "PhotoSource",
     "PhotoStatus",
