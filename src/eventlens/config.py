@@ -262,7 +262,8 @@ class Settings(BaseSettings):
     )
     notify_rate_limit: str = Field(
         "5/hour",
-        description="Subscriptions allowed per e-mail address and per guest address (`limits` syntax).",
+        description="Notify-me subscriptions allowed per e-mail address (`limits` syntax); per guest address "
+        "the search limit applies.",
     )
 
     @field_validator("webhook_retry_delays")

@@ -60,7 +60,7 @@ class SiteConfig:
     smtp_url: str | None = None  # None: no guest e-mail, so no "notify me" (README: Notify me)
     mail_from: str = ""
     notify_min_minutes: float = 10.0  # at most one e-mail per subscriber per this many minutes
-    notify_rate_limit: str = "5/hour"  # subscriptions per e-mail address and per guest address
+    notify_rate_limit: str = "5/hour"  # subscriptions per e-mail address
 
 
 @dataclass

@@ -19,6 +19,7 @@ def notify_config(ctx: AppContext) -> NotifyConfig:
         secret=site.secret,
         min_minutes=site.notify_min_minutes,
         rate_limit=site.notify_rate_limit,
+        client_rate_limit=site.search_rate_limit,
     )
 
 

@@ -7,10 +7,10 @@ one-click unsubscribe of RFC 8058 (``List-Unsubscribe`` + ``List-Unsubscribe-Pos
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime
 from html import escape
 from urllib.parse import urlsplit
 

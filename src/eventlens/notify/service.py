@@ -15,9 +15,9 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,7 +69,8 @@ class NotifyConfig:
     base_url: str
     secret: str
     min_minutes: float
-    rate_limit: str  # subscriptions per e-mail address and per guest address
+    rate_limit: str  # subscriptions per e-mail address
+    client_rate_limit: str  # per guest address: a subscription embeds selfies like a search, so the search's
 
     @property
     def mail_configured(self) -> bool:
@@ -171,7 +172,7 @@ def normalise_email(value: str) -> str:
 
 def check_client(limiter: RateLimiter, config: NotifyConfig, client: str) -> None:
     """Count one subscription attempt of this guest address (before the body is read)."""
-    limiter.hit(config.rate_limit, "notify-client", client)
+    limiter.hit(config.client_rate_limit, "notify-client", client)
 
 
 def subscribe(

@@ -53,8 +53,8 @@ def unsubscribe_page(token: str, request: Request, ctx: Ctx, config: Notify) -> 
     except NotFound:
         return _missing(request)
     if name is None:  # already gone
-        return render(request, "notify_unsubscribe.html", done=True, name="")
-    return render(request, "notify_unsubscribe.html", done=False, name=name, token=token)
+        return render(request, "notify_unsubscribe.html", done=True, event_name="")
+    return render(request, "notify_unsubscribe.html", done=False, event_name=name, token=token)
 
 
 @router.post("/unsubscribe/{token}")
@@ -64,4 +64,4 @@ def unsubscribe(token: str, request: Request, ctx: Ctx, config: Notify) -> Respo
         notify.unsubscribe(ctx.sessions, config, token)
     except NotFound:
         return _missing(request)
-    return render(request, "notify_unsubscribe.html", done=True, name="")
+    return render(request, "notify_unsubscribe.html", done=True, event_name="")

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import eventlens.db  # noqa: F401  (custom column types)
-
+import eventlens.db
 
 revision: str = "0011"
 down_revision: str | None = "0010"
