@@ -19,5 +19,9 @@ def smtp() -> Iterator[SmtpServer]:
 def settings(settings: Settings, smtp: SmtpServer) -> Settings:
     """The suite's settings with a real SMTP server to send through."""
     return settings.model_copy(
-        update={"smtp_url": SecretStr(smtp.url), "mail_from": "EventLens <photos@example.com>", "notify_min_minutes": 10}
+        update={
+            "smtp_url": SecretStr(smtp.url),
+            "mail_from": "EventLens <photos@example.com>",
+            "notify_min_minutes": 10,
+        }
     )

@@ -136,7 +136,9 @@ def test_new_photos_of_the_guest_are_mailed_once_per_batch_and_unsubscribe_delet
     assert confirm.status_code == 200 and 'method="post"' in confirm.text
     assert _rows(app, NotifySubscription) == 1
     done = new_client().post(
-        path, content=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        path,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert done.status_code == 200 and "unsubscribed" in done.text
     assert _rows(app, NotifySubscription) == 0 and _rows(app, NotifyMatch) == 0
@@ -199,7 +201,8 @@ def test_consent_and_a_valid_address_and_a_face_are_required(
     nobody = (dataset / "nofaces" / "skimage_brick.png").read_bytes()
     assert_error(subscribe(guest, event["slug"], nobody), 422, "no_face_found")
     no_selfie = guest.post(
-        f"/api/public/events/{event['slug']}/subscriptions", files={"email": (None, GUEST), "consent": (None, "true")}
+        f"/api/public/events/{event['slug']}/subscriptions",
+        files={"email": (None, GUEST), "consent": (None, "true")},
     )
     assert_error(no_selfie, 422, "validation_error")
     assert _rows(app, NotifySubscription) == 0
@@ -245,3 +248,11 @@ def test_forged_links_open_nothing(client: TestClient, new_client: Any) -> None:
     assert new_client().post(f"/unsubscribe/{fake}").status_code == 404
     assert_error(new_client().get(f"/api/public/subscriptions/{fake}/matches"), 404)
     assert_error(new_client().delete(f"/api/public/subscriptions/{fake}"), 404)
+
+
+def test_the_dashboard_page_shows_the_counts(client: TestClient, new_client: Any, dataset: Path) -> None:
+    event = _published(client)
+    assert 'data-count="subscribers"' not in client.get(f"/events/{event['id']}").text
+    assert subscribe(new_client(), event["slug"], (dataset / SELFIE).read_bytes()).status_code == 201
+    html = client.get(f"/events/{event['id']}").text
+    assert re.search(r'data-count="subscribers">1<', html) and GUEST not in html

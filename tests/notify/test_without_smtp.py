@@ -25,7 +25,9 @@ def test_without_smtp_the_option_is_absent(client: TestClient, new_client: Any, 
     assert page.status_code == 200 and 'id="notify"' not in page.text and "notify.js" not in page.text
     r = new_client().post(
         f"/api/public/events/{event['slug']}/subscriptions",
-        files=[("selfie", ("me.jpg", (dataset / "identities/Angelina_Jolie/6.jpg").read_bytes(), "image/jpeg"))],
+        files=[
+            ("selfie", ("me.jpg", (dataset / "identities/Angelina_Jolie/6.jpg").read_bytes(), "image/jpeg"))
+        ],
         data={"email": "a@example.org", "consent": "true"},
     )
     assert_error(r, 404, "not_found")

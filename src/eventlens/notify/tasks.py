@@ -25,7 +25,7 @@ def batch(ctx: AppContext, subscription_id: str) -> None:
     service.make_batch(ctx.sessions, uuid.UUID(subscription_id), ctx.site.notify_min_minutes, utcnow())
 
 
-# An SMTP server that is down or refuses for a while: tries over about half an hour.
+# An SMTP server that is down or refuses for a while: tries over about 15 minutes.
 @job(service.DELIVER_JOB, retries=5, retry_delay=30, retry_backoff=2.0)
 def deliver(ctx: AppContext, mail_id: str) -> None:
     if not ctx.site.smtp_url:
