@@ -1,7 +1,7 @@
 """notify_subscriptions, notify_matches, notify_mails: "tell me when new photos of me arrive"
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0004
 Create Date: 2026-12-03 10:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import eventlens.db
 
 revision: str = "0011"
-down_revision: str | None = "0010"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
