@@ -34,6 +34,7 @@ from eventlens.jobs.queue import JobQueue, build_huey
 from eventlens.jobs.worker import start_embedded
 from eventlens.logs import configure_logging
 from eventlens.members import endpoints as members_endpoints
+from eventlens.notify import endpoints as notify_endpoints
 from eventlens.photos import direct_endpoints as photos_direct_endpoints
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
@@ -45,6 +46,7 @@ from eventlens.web import (
     ftp_pages,
     guest_pages,
     member_pages,
+    notify_pages,
     oidc_pages,
     settings_pages,
     webhook_pages,
@@ -163,6 +165,10 @@ def site_config(settings: Settings) -> SiteConfig:
         webhook_timeout_seconds=settings.webhook_timeout_seconds,
         password_login=settings.password_login,
         clerk_webhook_secret=clerk_secret or None,
+        smtp_url=settings.smtp_url.get_secret_value() if settings.smtp_url else None,
+        mail_from=settings.mail_from,
+        notify_min_minutes=settings.notify_min_minutes,
+        notify_rate_limit=settings.notify_rate_limit,
     )
 
 
@@ -279,6 +285,7 @@ def create_app(
     app.include_router(photos_endpoints.router)
     app.include_router(photos_direct_endpoints.router)
     app.include_router(guests_endpoints.router)
+    app.include_router(notify_endpoints.router)
     app.include_router(ftp_endpoints.router)
     app.include_router(webhooks_endpoints.event_router)
     app.include_router(webhooks_endpoints.admin_router)
@@ -290,6 +297,7 @@ def create_app(
     app.include_router(event_pages.router)
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
+    app.include_router(notify_pages.router)
     app.include_router(ftp_pages.router)
     app.include_router(webhook_pages.router)
     app.include_router(member_pages.router)

@@ -242,6 +242,30 @@ class Settings(BaseSettings):
         10.0, gt=0, le=60, description="How long one webhook try may wait for the endpoint's answer."
     )
 
+    # --- "tell me when new photos of me arrive" (README: Notify me)
+    smtp_url: SecretStr | None = Field(
+        None,
+        description="SMTP server for guest e-mails: `smtp://user:pass@host:587` (STARTTLS when the server "
+        "offers it) or `smtps://user:pass@host:465` (TLS from the start). Empty: no e-mail, and guests "
+        "are not offered notifications.",
+    )
+    mail_from: str = Field(
+        "",
+        description="Sender of guest e-mails, e.g. `EventLens <photos@example.com>`. Empty: `eventlens@` "
+        "the host of `BASE_URL`.",
+    )
+    notify_min_minutes: float = Field(
+        10,
+        ge=0,
+        description='At most one "new photos of you" e-mail per guest and event per this many minutes; '
+        "photos found in between go into the next one.",
+    )
+    notify_rate_limit: str = Field(
+        "5/hour",
+        description="Notify-me subscriptions allowed per e-mail address (`limits` syntax); per guest address "
+        "the search limit applies.",
+    )
+
     @field_validator("webhook_retry_delays")
     @classmethod
     def _delays(cls, value: str) -> str:

@@ -57,6 +57,10 @@ class SiteConfig:
     webhook_timeout_seconds: float = 10.0
     password_login: bool = True  # e-mail + password sign-in and sign-up (off: the OIDC provider only)
     clerk_webhook_secret: str | None = None  # None: /api/webhooks/clerk is not there (404)
+    smtp_url: str | None = None  # None: no guest e-mail, so no "notify me" (README: Notify me)
+    mail_from: str = ""
+    notify_min_minutes: float = 10.0  # at most one e-mail per subscriber per this many minutes
+    notify_rate_limit: str = "5/hour"  # subscriptions per e-mail address
 
 
 @dataclass

@@ -63,6 +63,8 @@ def test_create_read_update_list_and_delete(client: TestClient) -> None:
         "faces": 0,
         "searches": 0,
         "downloads": 0,
+        "subscribers": 0,
+        "notifications_sent": 0,
     }
     assert client.get(f"/api/events/{event['id']}").json()["name"] == "Café Gala 2026"
 

@@ -10,7 +10,18 @@ from sqlalchemy import and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from eventlens.events.schemas import EventCounts, PhotoCounts
-from eventlens.models import Event, EventMember, Face, GuestDownload, GuestSearch, Photo, PhotoStatus
+from eventlens.models import (
+    Event,
+    EventMember,
+    Face,
+    GuestDownload,
+    GuestSearch,
+    MailStatus,
+    NotifyMail,
+    NotifySubscription,
+    Photo,
+    PhotoStatus,
+)
 
 
 class EventRepository:
@@ -65,6 +76,8 @@ class EventRepository:
         for model, attr, only in (
             (Face, "faces", Face.searchable == true()),
             (GuestSearch, "searches", true()),
+            (NotifySubscription, "subscribers", true()),
+            (NotifyMail, "notifications_sent", NotifyMail.status == MailStatus.sent),
         ):
             for eid, n in self.db.execute(
                 select(model.event_id, func.count())

@@ -75,6 +75,10 @@ class EventCreate(_EventFields):
 
 class EventUpdate(_EventFields):
     name: str | None = Field(None, min_length=1, max_length=200)
+    notify_enabled: bool | None = Field(
+        None,
+        description='Offer guests "tell me when new photos of me arrive" (README: Notify me); default on',
+    )
     cover_photo_id: uuid.UUID | None = Field(
         None, description="A photo of this event shown at the top of the guest page; null clears it"
     )
@@ -93,6 +97,8 @@ class EventCounts(BaseModel):
     faces: int = 0
     searches: int = 0
     downloads: int = 0
+    subscribers: int = Field(0, description='Guests waiting for "new photos of you" e-mails (a count only)')
+    notifications_sent: int = Field(0, description='"New photos of you" e-mails sent')
 
 
 class EventRead(BaseModel):
@@ -108,6 +114,7 @@ class EventRead(BaseModel):
     retention_days: int | None
     expires_at: datetime | None
     face_detail: FaceDetail
+    notify_enabled: bool
     cover_photo_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime

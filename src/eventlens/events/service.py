@@ -26,6 +26,8 @@ from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventU
 from eventlens.faces.service import forget_event_collections
 from eventlens.members.repository import MemberRepository
 from eventlens.models import Event, EventStatus, FaceDetail, Photo, User
+from eventlens.notify.service import enabled_for as notify_enabled
+from eventlens.notify.service import forget_event as forget_subscriptions
 from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.keys import event_prefix
 from eventlens.photos.service import reprocess
@@ -141,6 +143,10 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
             raise Invalid("face_detail: must be standard or crowd", field="face_detail")
         detail_changed = changes["face_detail"] != event.face_detail
         event.face_detail = changes["face_detail"]
+    if "notify_enabled" in changes:
+        if changes["notify_enabled"] is None:
+            raise Invalid("notify_enabled: must be true or false", field="notify_enabled")
+        event.settings = {**(event.settings or {}), "notify_enabled": bool(changes["notify_enabled"])}
     if "slug" in changes and changes["slug"] is not None and changes["slug"] != event.slug:
         event.slug = _unique_slug(EventRepository(db), changes["slug"], event.name, event.id)
     event.expires_at = _expires_at(event)
@@ -165,6 +171,8 @@ def change_status(db: Session, event: Event, action: str) -> Event:
         event.published_at = utcnow()
     event.updated_at = utcnow()
     db.flush()
+    if target == EventStatus.archived:
+        forget_subscriptions(db, event.id)  # guests' face descriptions go when the event closes
     if target in (EventStatus.published, EventStatus.archived):
         publish(db, event, f"event.{target.value}", {})
     log.info("event.%s id=%s", action, event.id)
@@ -226,6 +234,7 @@ def to_read(event: Event, counts: EventCounts, base_url: str, role: Access | Non
         retention_days=event.retention_days,
         expires_at=event.expires_at,
         face_detail=event.face_detail,
+        notify_enabled=notify_enabled(event),
         cover_photo_id=event.cover_photo_id,
         created_at=event.created_at,
         updated_at=event.updated_at,

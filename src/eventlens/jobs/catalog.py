@@ -2,5 +2,6 @@
 
 import eventlens.events.tasks
 import eventlens.faces.tasks
+import eventlens.notify.tasks
 import eventlens.photos.tasks
 import eventlens.webhooks.tasks  # noqa: F401

@@ -11,6 +11,7 @@ from eventlens.models.guest_search import GuestSearch
 from eventlens.models.inbound_webhook import InboundWebhookMessage
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
 from eventlens.models.session import UserSession
+from eventlens.models.subscription import MailStatus, NotifyMail, NotifyMatch, NotifySubscription
 from eventlens.models.user import Role, User
 from eventlens.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -28,6 +29,10 @@ __all__ = [
     "GuestSearch",
     "InboundWebhookMessage",
     "MemberRole",
+    "MailStatus",
+    "NotifyMail",
+    "NotifyMatch",
+    "NotifySubscription",
     "Photo",
     "PhotoSource",
     "PhotoStatus",

@@ -26,6 +26,7 @@ from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import DELETE_JOB, forget_photo_faces
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoSource, PhotoStatus
+from eventlens.notify import service as notify_service
 from eventlens.photos import direct, imaging, keys
 from eventlens.photos.errors import DecodeTimeout, IngestError
 from eventlens.photos.lease import LeaseKeeper
@@ -159,6 +160,7 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
         owned.lease_token = None
         owned.lease_until = None
         _notify(db, owned, "photo.indexed")
+        notify_service.photo_indexed(db, owned)  # guests who asked to be told about new photos of them
     metrics.PROCESSED.labels("indexed").inc()
     metrics.FACES.inc(len(faces))
     metrics.UPLOAD_TO_INDEXED.observe((utcnow() - photo.created_at).total_seconds())

@@ -180,6 +180,8 @@ async function search(list) {
     else status(selfies.length > 1 ? say("searched_with", { n: selfies.length }) : "");
     keepPass(answer.guest_pass);
     showResults(answer);
+    // notify.js offers "Tell me when new photos of me arrive" with these same selfies.
+    document.dispatchEvent(new CustomEvent("guest:searched", { detail: { selfies, guestPass } }));
     return;
   }
   const err = await errorOf(response);

@@ -1,0 +1,82 @@
+"""Reading the subscription form: ``selfie`` parts in memory only (as the search does), plus two short
+text fields, ``email`` and ``consent``, each bounded."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from eventlens.errors import ApiError
+from eventlens.guests.selfie import _SelfieParts
+from eventlens.notify.service import SubscribeForm
+
+TEXT_FIELDS = ("email", "consent")
+MAX_TEXT = 1024
+
+
+class _FormParts(_SelfieParts):
+    """The selfie parts, and the text fields beside them."""
+
+    def __init__(self) -> None:
+        super().__init__("selfie")
+        self.text: dict[str, bytearray] = {}
+        self._text: bytearray | None = None
+
+    def on_headers_finished(self) -> None:
+        self._text = None
+        _disp, params = parse_options_header(self._headers.get(b"content-disposition", b""))
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        if name in TEXT_FIELDS:
+            self._text = self.text.setdefault(name, bytearray())
+            return
+        super().on_headers_finished()
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._text is not None:
+            if len(self._text) + end - start > MAX_TEXT:
+                raise ApiError(413, "field_too_large", "A form field is longer than 1 KB.")
+            self._text += data[start:end]
+            return
+        super().on_part_data(data, start, end)
+
+
+async def read_form(content_type: str, body: AsyncIterator[bytes]) -> SubscribeForm:
+    ctype, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if ctype != b"multipart/form-data" or not boundary:
+        raise ApiError(400, "bad_upload", "Send multipart/form-data with 'selfie', 'email' and 'consent'.")
+    parts = _FormParts()
+    names = (
+        "on_part_begin",
+        "on_header_field",
+        "on_header_value",
+        "on_header_end",
+        "on_headers_finished",
+        "on_part_data",
+    )
+    parser = MultipartParser(boundary, {n: getattr(parts, n) for n in names})  # type: ignore[arg-type]
+    try:
+        async for chunk in body:
+            parser.write(chunk)
+        parser.finalize()
+    except ApiError:
+        raise
+    except Exception as exc:
+        raise ApiError(400, "bad_upload", "The form could not be read.") from exc
+    try:
+        text = {k: bytes(v).decode("utf-8") for k, v in parts.text.items()}
+    except UnicodeDecodeError:
+        raise ApiError(400, "bad_upload", "Form fields must be UTF-8.") from None
+    missing = [
+        {"field": name, "message": "required"}
+        for name in ("email", "consent")
+        if not text.get(name, "").strip()
+    ]
+    selfies = [bytes(p) for p in parts.parts if p]
+    if not selfies:
+        missing.insert(0, {"field": "selfie", "message": "send 1 to 3 photos of yourself"})
+    if missing:
+        code = "consent_required" if [m["field"] for m in missing] == ["consent"] else "validation_error"
+        raise ApiError(422, code, "Send a selfie, your e-mail address and consent=true.", missing)
+    return SubscribeForm(selfies=selfies, email=text["email"], consent=text["consent"])
