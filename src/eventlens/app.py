@@ -29,6 +29,7 @@ from eventlens.faces.engine.registry import load_engine
 from eventlens.ftp import endpoints as ftp_endpoints
 from eventlens.ftp import internal as ftp_internal
 from eventlens.guests import endpoints as guests_endpoints
+from eventlens.guests import live as guests_live
 from eventlens.jobs import after_commit
 from eventlens.jobs.queue import JobQueue, build_huey
 from eventlens.jobs.worker import start_embedded
@@ -43,6 +44,7 @@ from eventlens.web import (
     event_pages,
     ftp_pages,
     guest_pages,
+    live_pages,
     oidc_pages,
     settings_pages,
     webhook_pages,
@@ -277,6 +279,7 @@ def create_app(
     app.include_router(photos_endpoints.router)
     app.include_router(photos_direct_endpoints.router)
     app.include_router(guests_endpoints.router)
+    app.include_router(guests_live.router)
     app.include_router(ftp_endpoints.router)
     app.include_router(webhooks_endpoints.event_router)
     app.include_router(webhooks_endpoints.admin_router)
@@ -287,6 +290,7 @@ def create_app(
     app.include_router(event_pages.router)
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
+    app.include_router(live_pages.router)
     app.include_router(ftp_pages.router)
     app.include_router(webhook_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
