@@ -2,7 +2,8 @@
 
 A ``LiveFeed`` remembers what one open screen has been told. Its first look sends the latest photos
 (something to show at once); each later look sends the photos that became visible since, and the ids of
-photos guests may no longer see (hidden, unpublished, failed on reprocessing), so the screen drops them.
+photos the photographer hid since, so the screen drops them (a deleted photo's image stops loading, and
+the screen drops it then).
 Like the dashboard's stream it reads the database (workers may run on other machines): a few indexed
 queries per look, each in a short read transaction of its own.
 
@@ -87,7 +88,7 @@ class LiveFeed:
             self.sent[photo.id] = photo.updated_at
             if self._shows(photo):
                 look.shown.append(self._item(photo))
-            else:
+            elif photo.hidden:
                 look.dropped.append(photo.id)
         if rows:
             self.since = max(self.since, rows[-1].updated_at)

@@ -124,6 +124,7 @@ function onPhoto(message) {
   if (items.length > MAX_ITEMS) forget(items[0].id === currentId ? items[1].id : items[0].id);
   fresh.push(photo.id);
   if (fresh.length > MAX_ITEMS) fresh.shift();
+  root.dataset.kept = String(items.length);
   if (loadingId !== null) return;
   if (currentId === null) advance();
   else if (fresh.length === 1) schedule(Math.max(0, MIN_SHOW_MS - (Date.now() - shownAt)));
