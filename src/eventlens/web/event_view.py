@@ -63,6 +63,7 @@ def event_page_response(
         next_cursor=next_cursor,
         ftp=ftp,
         webhooks=webhook_panel(request, db, event),
+        live_screens=ctx.live_viewers.count(event.id),
         flashes=flashes or [],
         errors=errors or [],
     )
