@@ -40,6 +40,7 @@ from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
 from eventlens.web import (
     account_pages,
+    brand_pages,
     event_forms,
     event_pages,
     ftp_pages,
@@ -291,6 +292,7 @@ def create_app(
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
     app.include_router(live_pages.router)
+    app.include_router(brand_pages.router)
     app.include_router(ftp_pages.router)
     app.include_router(webhook_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

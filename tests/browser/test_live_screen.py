@@ -34,7 +34,9 @@ def _wait_indexed(client: TestClient, photo_id: str) -> dict[str, Any]:
 
 def _wait_attr(page: Any, name: str, value: str, timeout: float = 10) -> None:
     page.wait_for_function(
-        "([n, v]) => document.getElementById('live').dataset[n] === v", arg=[name, value], timeout=timeout * 1000
+        "([n, v]) => document.getElementById('live').dataset[n] === v",
+        arg=[name, value],
+        timeout=timeout * 1000,
     )
 
 
@@ -92,7 +94,9 @@ def test_the_live_screen_shows_new_photos_drops_hidden_ones_and_stays_bounded(
         _wait_attr(page, "showing", first)
 
         # A photo uploaded after the screen opened: on screen within 2 s of being indexed.
-        second = upload(client, event["id"], ("b.jpg", (dataset / OBAMA).read_bytes())).json()["items"][0]["id"]
+        second = upload(client, event["id"], ("b.jpg", (dataset / OBAMA).read_bytes())).json()["items"][0][
+            "id"
+        ]
         indexed = datetime.fromisoformat(_wait_indexed(client, second)["processed_at"])
         _wait_attr(page, "lastId", second)
         arrived_ms = int(page.evaluate("document.getElementById('live').dataset.lastAt"))

@@ -31,7 +31,9 @@ def _events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
             name, data = "message", ""
 
 
-def _until(stream: Iterator[tuple[str, dict[str, Any]]], name: str, seen: list[Any], timeout: float = 60) -> Any:
+def _until(
+    stream: Iterator[tuple[str, dict[str, Any]]], name: str, seen: list[Any], timeout: float = 60
+) -> Any:
     deadline = time.monotonic() + timeout
     for item in stream:
         seen.append(item)
@@ -84,7 +86,9 @@ def test_the_live_feed_sends_new_photos_drops_hidden_ones_and_ends_when_unpublis
         assert image.status_code == 200 and image.headers["content-type"] == "image/webp"
         assert _viewers(live_server) == 1
 
-        second = upload(client, event["id"], ("b.jpg", (dataset / OBAMA).read_bytes())).json()["items"][0]["id"]
+        second = upload(client, event["id"], ("b.jpg", (dataset / OBAMA).read_bytes())).json()["items"][0][
+            "id"
+        ]
         arrived = _until(stream, "photo", seen)
         assert arrived["id"] == second, seen
 
@@ -100,7 +104,9 @@ def test_the_live_feed_sends_new_photos_drops_hidden_ones_and_ends_when_unpublis
         time.sleep(0.2)
 
 
-def test_only_photos_with_faces_when_asked(client: TestClient, live_server: LiveServer, dataset: Path) -> None:
+def test_only_photos_with_faces_when_asked(
+    client: TestClient, live_server: LiveServer, dataset: Path
+) -> None:
     signup(client)
     event = create_event(client, name="Open day")
     upload(
@@ -115,7 +121,9 @@ def test_only_photos_with_faces_when_asked(client: TestClient, live_server: Live
     for faces, expected in ((True, [1]), (False, [0, 1])):
         got: list[int] = []
         # The backlog comes in one go; then the stream is quiet until its 15 s ping: read until then.
-        with httpx.stream("GET", url, params={"faces": str(faces).lower()}, timeout=httpx.Timeout(10, read=3)) as r:
+        with httpx.stream(
+            "GET", url, params={"faces": str(faces).lower()}, timeout=httpx.Timeout(10, read=3)
+        ) as r:
             try:
                 for name, body in _events(r.iter_lines()):
                     assert name == "photo"

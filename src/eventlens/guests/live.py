@@ -60,7 +60,9 @@ async def live(
     guest pass, size, face count) for each photo as it is indexed, a `drop` event for a photo guests
     may no longer see (hidden by the photographer), and `gone` when the event is unpublished."""
     event = await run_in_threadpool(guests.open, slug, code=code, guest_pass=t)
-    feed = LiveFeed(ctx.read_sessions, event_id=event.id, slug=slug, secret=guests.secret, faces_only=faces_only)
+    feed = LiveFeed(
+        ctx.read_sessions, event_id=event.id, slug=slug, secret=guests.secret, faces_only=faces_only
+    )
     viewers = ctx.live_viewers
 
     async def stream() -> AsyncIterator[ServerSentEvent]:

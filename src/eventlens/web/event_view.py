@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from eventlens.auth.dependencies import Principal
 from eventlens.context import AppContext
 from eventlens.events import service
+from eventlens.events.branding import branding_of
 from eventlens.events.links import guest_url, is_loopback
 from eventlens.models import Event, PhotoStatus
 from eventlens.photos.listing import PhotoSort, photo_page
@@ -64,6 +65,7 @@ def event_page_response(
         ftp=ftp,
         webhooks=webhook_panel(request, db, event),
         live_screens=ctx.live_viewers.count(event.id),
+        branding=branding_of(event),
         flashes=flashes or [],
         errors=errors or [],
     )
