@@ -88,6 +88,8 @@ function onError(event) {
   if (event.target !== back || back.dataset.id !== loadingId) return;
   forget(loadingId); // deleted, or its pass expired: the stream sends it again with a fresh one
   loadingId = null;
+  // Nothing left to show (the server was busy, say): connect again, and the backlog comes back.
+  if (!items.length && currentId === null) retryLater(RETRY_MS);
   schedule(200);
 }
 
