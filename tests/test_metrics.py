@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from tests.factories import create_event, run_jobs, signup, upload
 
-
 STEPS = ("fetch", "decode", "previews", "faces")
 
 

@@ -29,6 +29,7 @@ from eventlens.faces.engine.registry import load_engine
 from eventlens.ftp import endpoints as ftp_endpoints
 from eventlens.ftp import internal as ftp_internal
 from eventlens.guests import endpoints as guests_endpoints
+from eventlens.guests import live as guests_live
 from eventlens.jobs import after_commit
 from eventlens.jobs.queue import JobQueue, build_huey
 from eventlens.jobs.worker import start_embedded
@@ -41,10 +42,12 @@ from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
 from eventlens.web import (
     account_pages,
+    brand_pages,
     event_forms,
     event_pages,
     ftp_pages,
     guest_pages,
+    live_pages,
     member_pages,
     notify_pages,
     oidc_pages,
@@ -286,6 +289,7 @@ def create_app(
     app.include_router(photos_direct_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(notify_endpoints.router)
+    app.include_router(guests_live.router)
     app.include_router(ftp_endpoints.router)
     app.include_router(webhooks_endpoints.event_router)
     app.include_router(webhooks_endpoints.admin_router)
@@ -298,6 +302,8 @@ def create_app(
     app.include_router(event_forms.router)
     app.include_router(guest_pages.router)
     app.include_router(notify_pages.router)
+    app.include_router(live_pages.router)
+    app.include_router(brand_pages.router)
     app.include_router(ftp_pages.router)
     app.include_router(webhook_pages.router)
     app.include_router(member_pages.router)

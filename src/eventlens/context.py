@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eventlens.cpu import CpuPool
 from eventlens.db import session_scope
 from eventlens.faces.backend import FaceBackend
+from eventlens.guests.live_feed import LiveViewers
 from eventlens.jobs.queue import JobQueue
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
@@ -75,6 +76,7 @@ class AppContext:
     faces: FaceBackend  # the one door for indexing, selfie search and face removal (faces/backend.py)
     cpu: CpuPool  # selfie decode and inference requested by the API (cpu.py)
     identity: IdentityProvider | None = None  # the OpenID Connect provider, when one is configured
+    live_viewers: LiveViewers = field(default_factory=LiveViewers)  # venue screens open in this process
 
     @property
     def face_engine(self) -> FaceEngine:

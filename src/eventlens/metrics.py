@@ -77,6 +77,9 @@ def _gauges(ctx: Ctx) -> bytes:
         "# HELP eventlens_face_index_bytes Bytes held by this process's search indexes",
         "# TYPE eventlens_face_index_bytes gauge",
         f"eventlens_face_index_bytes {index['bytes']}",
+        "# HELP eventlens_live_screens Live screens (/e/{slug}/live) open on this process",
+        "# TYPE eventlens_live_screens gauge",
+        f"eventlens_live_screens {ctx.live_viewers.total()}",
     ]
     return ("\n".join(lines) + "\n").encode()
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from eventlens.events import slugs
+from eventlens.events.branding import Branding, BrandingUpdate
 from eventlens.models import EventStatus, FaceDetail
 
 # Events happen in a human lifetime; the bounds also keep "+ retention days" far from datetime's limits.
@@ -82,6 +83,9 @@ class EventUpdate(_EventFields):
     cover_photo_id: uuid.UUID | None = Field(
         None, description="A photo of this event shown at the top of the guest page; null clears it"
     )
+    branding: BrandingUpdate | None = Field(
+        None, description="Logo and accent colour of the guest page and live screen; null clears both"
+    )
 
 
 class PhotoCounts(BaseModel):
@@ -116,6 +120,7 @@ class EventRead(BaseModel):
     face_detail: FaceDetail
     notify_enabled: bool
     cover_photo_id: uuid.UUID | None
+    branding: Branding = Field(default_factory=Branding)
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None

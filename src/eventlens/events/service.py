@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eventlens.auth import passwords
 from eventlens.db import session_scope, utcnow
 from eventlens.errors import ApiError, Conflict, Invalid
-from eventlens.events import permissions, slugs
+from eventlens.events import branding, permissions, slugs
 from eventlens.events.links import guest_url
 from eventlens.events.permissions import Access, Action
 from eventlens.events.repository import EventRepository
@@ -137,6 +137,10 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
         if cover and (photo is None or photo.event_id != event.id):
             raise Invalid("cover_photo_id: not a photo of this event", field="cover_photo_id")
         event.cover_photo_id = cover
+    if "branding" in changes:
+        branding.apply(
+            db, event, changes["branding"] or branding.BrandingUpdate(logo_photo_id=None, accent=None)
+        )
     detail_changed = False
     if "face_detail" in changes:
         if changes["face_detail"] is None:
@@ -236,6 +240,7 @@ def to_read(event: Event, counts: EventCounts, base_url: str, role: Access | Non
         face_detail=event.face_detail,
         notify_enabled=notify_enabled(event),
         cover_photo_id=event.cover_photo_id,
+        branding=branding.branding_of(event),
         created_at=event.created_at,
         updated_at=event.updated_at,
         published_at=event.published_at,

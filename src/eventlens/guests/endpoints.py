@@ -79,6 +79,16 @@ def cover(slug: str, guests: Guests, ctx: Ctx) -> Response:
     return image_response(ctx, guests.cover(slug), "preview")
 
 
+@router.get(
+    "/{slug}/logo",
+    response_class=Response,
+    responses=content("image/webp", description="The logo's preview.") | REDIRECT | errors(404, 422),
+)
+def logo(slug: str, guests: Guests, ctx: Ctx) -> Response:
+    """The event's logo (the preview of the photo chosen in `branding.logo_photo_id`); public like its name."""
+    return image_response(ctx, guests.logo(slug), "preview")
+
+
 @router.post(
     "/{slug}/search",
     response_model=SearchResult,

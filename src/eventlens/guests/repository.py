@@ -57,6 +57,12 @@ class GuestRepository:
         by_id = {p.id: p for p in rows}
         return [by_id[i] for i in dict.fromkeys(photo_ids) if i in by_id]
 
+    def logo(self, event_id: uuid.UUID, photo_id: uuid.UUID) -> Photo | None:
+        """The event's logo photo: any of its photos with a preview, hidden ones too (a logo is often
+        uploaded as a photo and hidden from guests' searches)."""
+        photo = self.db.get(Photo, photo_id)
+        return photo if photo is not None and photo.event_id == event_id and photo.has_preview else None
+
     def record_search(self, event_id: uuid.UUID, result_count: int, duration_ms: int) -> None:
         self.db.add(GuestSearch(event_id=event_id, result_count=result_count, duration_ms=duration_ms))
 

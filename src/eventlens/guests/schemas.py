@@ -18,6 +18,8 @@ class PublicEvent(BaseModel):
     photographer: str = Field(description="The photographer's public name (else their account name)")
     photographer_url: str | None = Field(None, description="The photographer's website (http or https)")
     cover_url: str | None
+    logo_url: str | None = Field(None, description="The event's logo (its preview), when it has one")
+    accent: str | None = Field(None, description="The event's accent colour `#rrggbb`, when it has one")
     access_code_required: bool
     photo_count: int
 

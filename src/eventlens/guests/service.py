@@ -23,6 +23,7 @@ from zipstream import ZipStream
 from eventlens import metrics
 from eventlens.db import session_scope
 from eventlens.errors import ApiError, NotFound
+from eventlens.events.branding import branding_of
 from eventlens.faces.backend import BackendBusy, FaceBackend, NoFaceFound
 from eventlens.faces.index import Match
 from eventlens.guests import access
@@ -92,6 +93,8 @@ class GuestService:
             event = self._published(repo, slug)
             cover = self._cover_of(repo, event)
             owner = repo.owner(event)
+            look = branding_of(event)
+            logo = repo.logo(event.id, look.logo_photo_id) if look.logo_photo_id else None
             return PublicEvent(
                 slug=event.slug,
                 name=event.name,
@@ -101,6 +104,8 @@ class GuestService:
                 photographer=(owner.public_name or owner.name) if owner else "",
                 photographer_url=owner.website if owner else None,
                 cover_url=f"/api/public/events/{event.slug}/cover" if cover else None,
+                logo_url=f"/api/public/events/{event.slug}/logo" if logo else None,
+                accent=look.accent,
                 access_code_required=event.access_code_hash is not None,
                 photo_count=repo.indexed_count(event.id),
             )
@@ -114,6 +119,17 @@ class GuestService:
         if cover is None:
             raise NotFound("cover")
         return cover
+
+    def logo(self, slug: str) -> Photo:
+        """The logo of a published event: public, like its name."""
+        with session_scope(self.read_sessions) as db:
+            repo = GuestRepository(db)
+            event = repo.published(slug)
+            look = branding_of(event) if event else None
+            logo = repo.logo(event.id, look.logo_photo_id) if event and look and look.logo_photo_id else None
+        if logo is None:
+            raise NotFound("logo")
+        return logo
 
     def open(self, slug: str, *, code: str | None, guest_pass: str | None) -> Event:
         """The published event, once the guest showed its code or a pass (where it has a code).

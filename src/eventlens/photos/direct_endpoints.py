@@ -26,7 +26,7 @@ def _refused(exc: IngestError) -> ApiError:
 @router.post(
     "/events/{event_id}/uploads/presign",
     response_model=PresignAnswer,
-    responses=errors(401, 403, 404, 409, 413, 415, 422),
+    responses=errors(400, 401, 403, 404, 409, 413, 415, 422),
 )
 def presign_upload(
     event_id: uuid.UUID, body: PresignRequest, event: UploadEvent, user: CurrentUser, ctx: Ctx, db: DbSession
@@ -63,7 +63,7 @@ def presign_upload(
     "/events/{event_id}/uploads/complete",
     status_code=status.HTTP_201_CREATED,
     response_model=UploadItem,
-    responses=errors(401, 403, 404, 409, 413, 415, 422, 507)
+    responses=errors(400, 401, 403, 404, 409, 413, 415, 422, 507)
     | {200: {"model": UploadItem, "description": "The file was already in the event."}},
 )
 async def complete_upload(

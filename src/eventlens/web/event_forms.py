@@ -1,4 +1,4 @@
-"""The event page's smaller forms: edit the details, set or clear the access code, the uploads chart."""
+"""The event page's smaller forms: edit the details, set or clear the access code, the look, the uploads chart."""
 
 from __future__ import annotations
 
@@ -60,6 +60,20 @@ def access_code_form(
 ) -> Response:
     code = None if clear else access_code.strip()
     return _apply(db, form, {"access_code": code})
+
+
+@router.post("/events/{event_id}/branding")
+def branding_form(
+    db: DbSession,
+    form: PostedEventForm,
+    accent: FormStr = "",
+    clear_accent: FormStr = "",
+    clear_logo: FormStr = "",
+) -> Response:
+    branding: dict[str, object] = {"accent": None if clear_accent else (accent.strip() or None)}
+    if clear_logo:
+        branding["logo_photo_id"] = None
+    return _apply(db, form, {"branding": branding})
 
 
 @router.get("/events/{event_id}/uploads.svg")

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from eventlens.auth.dependencies import Principal
 from eventlens.context import AppContext
 from eventlens.events import service
+from eventlens.events.branding import branding_of
 from eventlens.events.links import guest_url, is_loopback
 from eventlens.events.permissions import Access, Action, allows
 from eventlens.members.service import list_members
@@ -78,6 +79,8 @@ def event_page_response(
         members=list_members(db, event),
         member_form=member_form or {},
         tab=tab,
+        live_screens=ctx.live_viewers.count(event.id),
+        branding=branding_of(event),
         flashes=flashes or [],
         errors=errors or [],
     )

@@ -476,6 +476,7 @@ async function openAt(li) {
   $("lightbox-caption").textContent = `${photo.original_filename} · ${say("faces", { n: faces.items.length })}`;
   if (canManage) {
     $("lightbox-cover").textContent = say("set_cover");
+    $("lightbox-logo").textContent = say("set_logo");
     $("lightbox-hide").textContent = photo.hidden ? say("show") : say("hide");
     $("lightbox-hide").dataset.hidden = String(photo.hidden);
   }
@@ -525,6 +526,10 @@ $("lightbox-boxes").addEventListener("click", (e) => {
 $("lightbox-cover")?.addEventListener("click", async () => {
   await api("PATCH", `/api/events/${eventId}`, { cover_photo_id: box.dataset.photoId });
   $("lightbox-cover").textContent = say("cover_set");
+});
+$("lightbox-logo")?.addEventListener("click", async () => {
+  await api("PATCH", `/api/events/${eventId}`, { branding: { logo_photo_id: box.dataset.photoId } });
+  $("lightbox-logo").textContent = say("logo_set");
 });
 $("lightbox-hide")?.addEventListener("click", async (e) => {
   const hide = e.currentTarget.dataset.hidden !== "true";
