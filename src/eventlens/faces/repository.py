@@ -3,15 +3,15 @@ collections an external index (Rekognition) holds."""
 
 from __future__ import annotations
 
+import bisect
 import uuid
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select, true, update
+from sqlalchemy import DateTime, String, delete, func, select, true, type_coerce, update
 from sqlalchemy.orm import Session
 
 from eventlens.faces.index import CLOCK_SLACK, FaceRows, Snapshot, as_matrix
@@ -58,43 +58,57 @@ class FaceRepository:
         """The event's searchable faces, oldest first (those created after ``after`` with their ids).
 
         Read in batches straight into arrays: a million faces never exist as a million row objects.
+        Ids come as the driver gives them and are made UUIDs once per photo (five faces share one),
+        and face ids only for the faces that need them (the slack window, an incremental load).
         """
         q = select(
-            Face.photo_id,
+            type_coerce(Face.photo_id, String),
             Face.box_x,
             Face.box_y,
             Face.box_w,
             Face.box_h,
             Face.embedding,
-            Face.created_at,
-            Face.id,
+            type_coerce(Face.created_at, DateTime()),  # zone added to the few that are kept
+            type_coerce(Face.id, String),
         ).where(Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true())
         if after is not None:
             q = q.where(Face.created_at > after)
-        result = self.db.execute(q.order_by(Face.created_at).execution_options(yield_per=ROWS_BATCH))
+        # Core, not ORM: no per-row wrapping.
+        result = self.db.connection().execute(
+            q.order_by(Face.created_at).execution_options(yield_per=ROWS_BATCH)
+        )
         matrices: list[np.ndarray] = []
         box_parts: list[np.ndarray] = []
         photo_ids: list[uuid.UUID] = []
+        known: dict[Any, uuid.UUID] = {}
         face_ids: list[uuid.UUID] | None = [] if after is not None else None
-        tail: deque[tuple[datetime, uuid.UUID]] = deque()
+        tail: list[tuple[datetime, Any]] = []
         for batch in result.partitions():
             cols = list(zip(*batch, strict=True))
-            photo_ids += cols[0]
+            for raw in cols[0]:
+                pid = known.get(raw)
+                if pid is None:
+                    pid = known[raw] = _as_uuid(raw)
+                photo_ids.append(pid)
             box_parts.append(np.array(cols[1:5], dtype=np.float32).T)
             matrices.append(as_matrix(cols[5], dim))
             if face_ids is not None:
-                face_ids += cols[7]
-            tail.extend(zip(cols[6], cols[7], strict=True))
-            newest = cols[6][-1]
-            while tail and tail[0][0] <= newest - CLOCK_SLACK:
-                tail.popleft()
+                face_ids += map(_as_uuid, cols[7])
+            # Oldest first: the window before the newest face is the end of this batch (and maybe of
+            # the ones before it).
+            created = cols[6]
+            edge = bisect.bisect_right(created, created[-1] - CLOCK_SLACK)
+            tail = [t for t in tail if t[0] > created[-1] - CLOCK_SLACK]
+            tail += zip(created[edge:], cols[7][edge:], strict=True)
         if not photo_ids:
-            return FaceRows(
-                np.empty((0, dim), np.float32), [], np.empty((0, 4), np.float32), None, set(), face_ids
-            )
+            empty = np.empty((0, dim), np.float32)
+            return FaceRows(empty, [], np.empty((0, 4), np.float32), None, set(), face_ids)
         embeddings = matrices[0] if len(matrices) == 1 else np.concatenate(matrices)
         boxes = box_parts[0] if len(box_parts) == 1 else np.concatenate(box_parts)
-        return FaceRows(embeddings, photo_ids, boxes, tail[-1][0], {fid for _, fid in tail}, face_ids)
+        recent = {_as_uuid(fid) for _, fid in tail}
+        newest = tail[-1][0]
+        newest = newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest.astimezone(UTC)
+        return FaceRows(embeddings, photo_ids, boxes, newest, recent, face_ids)
 
     def for_photo(self, photo_id: uuid.UUID) -> list[Face]:
         return list(self.db.scalars(select(Face).where(Face.photo_id == photo_id).order_by(Face.box_x)))
@@ -142,6 +156,11 @@ class FaceRepository:
 ROWS_BATCH = 20_000
 # SQLite binds at most 32,766 parameters per statement; a search may name 4,096 faces.
 ID_CHUNK = 1000
+
+
+def _as_uuid(raw: Any) -> uuid.UUID:
+    """An id as read without conversion: a UUID (PostgreSQL's driver) or 32 hex digits (SQLite)."""
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
 
 
 @dataclass(frozen=True)
