@@ -57,7 +57,9 @@ class Snapshot:
 class FaceRows:
     """Faces loaded from the database, oldest first."""
 
-    embeddings: np.ndarray  # (n, dim) float32
+    # (n, dim) float32, or already packed by ``quantize`` (a big load packs batch by batch, so a
+    # million faces never exist as float32 all at once)
+    embeddings: np.ndarray | Packed
     photo_ids: list[uuid.UUID]  # the photo of each face
     boxes: np.ndarray  # (n, 4) float32: x, y, width, height
     newest: datetime | None
@@ -69,7 +71,10 @@ class FaceRows:
         return len(self.photo_ids)
 
 
-def quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+Packed = tuple[np.ndarray, np.ndarray, np.ndarray]  # what ``quantize`` returns
+
+
+def quantize(vectors: np.ndarray) -> Packed:
     """(coarse int8, fine int8, scales (n, 2) float32) with ``v ~ s1 * coarse + s2 * fine``."""
     v = np.asarray(vectors, dtype=np.float32)
     s1 = np.abs(v).max(axis=1) / 127.0
@@ -93,8 +98,8 @@ class Segment:
     slots: np.ndarray  # (n,) int32
 
     @classmethod
-    def of(cls, embeddings: np.ndarray, boxes: np.ndarray, slots: np.ndarray) -> Segment:
-        coarse, fine, scales = quantize(embeddings)
+    def of(cls, embeddings: np.ndarray | Packed, boxes: np.ndarray, slots: np.ndarray) -> Segment:
+        coarse, fine, scales = embeddings if isinstance(embeddings, tuple) else quantize(embeddings)
         return cls(coarse, fine, scales, np.asarray(boxes, dtype=np.float32).reshape(-1, 4), slots)
 
     @classmethod
@@ -164,7 +169,9 @@ class EventIndex:
 
     def append(self, rows: FaceRows, snapshot: Snapshot) -> None:
         if len(rows):
-            embeddings = np.asarray(rows.embeddings, dtype=np.float32).reshape(-1, self.dim)
+            embeddings = rows.embeddings
+            if not isinstance(embeddings, tuple):
+                embeddings = np.asarray(embeddings, dtype=np.float32).reshape(-1, self.dim)
             slots = self._slots_for(rows.photo_ids)
             self.segments.append(Segment.of(embeddings, rows.boxes, slots))
             if len(self.segments) > MAX_SEGMENTS:
@@ -289,8 +296,9 @@ class FaceIndexCache:
         if new.face_ids is not None and seen:
             keep = [i for i, fid in enumerate(new.face_ids) if fid not in seen]
             if len(keep) < len(new):
+                v = new.embeddings
                 new = FaceRows(
-                    new.embeddings[keep],
+                    (v[0][keep], v[1][keep], v[2][keep]) if isinstance(v, tuple) else v[keep],
                     [new.photo_ids[i] for i in keep],
                     new.boxes[keep],
                     new.newest,

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import DateTime, String, delete, func, select, true, type_coerce, update
 from sqlalchemy.orm import Session
 
-from eventlens.faces.index import CLOCK_SLACK, FaceRows, Snapshot, as_matrix
+from eventlens.faces.index import CLOCK_SLACK, FaceRows, Packed, Snapshot, as_matrix, quantize
 from eventlens.models import Event, Face, FaceCollection
 
 
@@ -77,7 +77,7 @@ class FaceRepository:
         result = self.db.connection().execute(
             q.order_by(Face.created_at).execution_options(yield_per=ROWS_BATCH)
         )
-        matrices: list[np.ndarray] = []
+        packed: list[Packed] = []
         box_parts: list[np.ndarray] = []
         photo_ids: list[uuid.UUID] = []
         known: dict[Any, uuid.UUID] = {}
@@ -91,7 +91,7 @@ class FaceRepository:
                     pid = known[raw] = _as_uuid(raw)
                 photo_ids.append(pid)
             box_parts.append(np.array(cols[1:5], dtype=np.float32).T)
-            matrices.append(as_matrix(cols[5], dim))
+            packed.append(quantize(as_matrix(cols[5], dim)))
             if face_ids is not None:
                 face_ids += map(_as_uuid, cols[7])
             # Oldest first: the window before the newest face is the end of this batch (and maybe of
@@ -103,12 +103,13 @@ class FaceRepository:
         if not photo_ids:
             empty = np.empty((0, dim), np.float32)
             return FaceRows(empty, [], np.empty((0, 4), np.float32), None, set(), face_ids)
-        embeddings = matrices[0] if len(matrices) == 1 else np.concatenate(matrices)
+        coarse, fine, scales = (np.concatenate(part) for part in zip(*packed, strict=True))
+        del packed
         boxes = box_parts[0] if len(box_parts) == 1 else np.concatenate(box_parts)
         recent = {_as_uuid(fid) for _, fid in tail}
         newest = tail[-1][0]
         newest = newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest.astimezone(UTC)
-        return FaceRows(embeddings, photo_ids, boxes, newest, recent, face_ids)
+        return FaceRows((coarse, fine, scales), photo_ids, boxes, newest, recent, face_ids)
 
     def for_photo(self, photo_id: uuid.UUID) -> list[Face]:
         return list(self.db.scalars(select(Face).where(Face.photo_id == photo_id).order_by(Face.box_x)))
