@@ -1,6 +1,6 @@
 """The in-memory face index against pgvector in PostgreSQL, on the same faces (README: Benchmarks).
 
-    pip install pgserver   # Apache-2.0; ships PostgreSQL with pgvector (a bench tool, not a dependency)
+    pip install -e ".[bench]"   # pgserver (Apache-2.0): PostgreSQL with pgvector, for this script only
     python bench/pgvector.py [--faces 1000000] [--queries 50] [--ef 40,100,200]
 
 N synthetic unit vectors (128 dims, like SFace's) with, for each query, 20 faces planted close to it (a
