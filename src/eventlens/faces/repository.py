@@ -3,44 +3,113 @@ collections an external index (Rekognition) holds."""
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select, true
+from sqlalchemy import DateTime, String, delete, func, select, true, type_coerce, update
 from sqlalchemy.orm import Session
 
-from eventlens.faces.index import FaceRows, Snapshot, as_matrix
-from eventlens.models import Face, FaceCollection
+from eventlens.faces.index import CLOCK_SLACK, FaceRows, Packed, Snapshot, as_matrix, quantize
+from eventlens.models import Event, Face, FaceCollection
 
 
 class FaceRepository:
     def __init__(self, db: Session) -> None:
         self.db = db
 
-    def snapshot(self, event_id: uuid.UUID, engine_id: str) -> Snapshot:
-        count, newest = self.db.execute(
-            # count(*), not count(id): both aggregates then come from ix_faces_event_engine alone.
-            select(func.count(), func.max(Face.created_at)).where(
-                Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true()
-            )
-        ).one()
-        return Snapshot(int(count or 0), newest)
+    def snapshot(self, event_id: uuid.UUID) -> Snapshot:
+        """The event's face counters: one primary-key read, whatever the number of faces."""
+        row = self.db.execute(
+            select(Event.face_changes, Event.face_removals).where(Event.id == event_id)
+        ).one_or_none()
+        return Snapshot(-1, -1) if row is None else Snapshot(int(row[0]), int(row[1]))
+
+    def searchable_count(self, event_id: uuid.UUID, engine_id: str) -> int:
+        """How many faces a search of the event goes through (a scan: not on the local search path)."""
+        q = select(func.count()).where(
+            Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true()
+        )
+        return int(self.db.scalar(q) or 0)
+
+    def faces_changing(self, event_id: uuid.UUID, photo_id: uuid.UUID) -> None:
+        """Bump the event's face counters in the transaction that is about to change the photo's faces.
+
+        The update also locks the event's row until the commit, so transactions writing an event's
+        faces take turns and their faces' created_at follow the commit order (what the incremental
+        load relies on).
+        """
+        had_faces = self.db.scalar(select(Face.id).where(Face.photo_id == photo_id).limit(1)) is not None
+        values: dict[str, Any] = {"face_changes": Event.face_changes + 1}
+        if had_faces:
+            values["face_removals"] = Event.face_removals + 1
+        self.db.execute(
+            update(Event)
+            .where(Event.id == event_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
     def rows(self, event_id: uuid.UUID, engine_id: str, after: datetime | None, dim: int) -> FaceRows:
+        """The event's searchable faces, oldest first (those created after ``after`` with their ids).
+
+        Read in batches straight into arrays: a million faces never exist as a million row objects.
+        Ids come as the driver gives them and are made UUIDs once per photo (five faces share one),
+        and face ids only for the faces that need them (the slack window, an incremental load).
+        """
         q = select(
-            Face.photo_id, Face.box_x, Face.box_y, Face.box_w, Face.box_h, Face.embedding, Face.created_at
+            type_coerce(Face.photo_id, String),
+            Face.box_x,
+            Face.box_y,
+            Face.box_w,
+            Face.box_h,
+            Face.embedding,
+            type_coerce(Face.created_at, DateTime()),  # zone added to the few that are kept
+            type_coerce(Face.id, String),
         ).where(Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true())
         if after is not None:
             q = q.where(Face.created_at > after)
-        rows = self.db.execute(q.order_by(Face.created_at)).all()
-        boxes = np.array([(r.box_x, r.box_y, r.box_w, r.box_h) for r in rows], dtype=np.float32)
-        newest = rows[-1].created_at if rows else after
-        return FaceRows(
-            as_matrix([r.embedding for r in rows], dim), [r.photo_id for r in rows], boxes, newest
+        # Core, not ORM: no per-row wrapping.
+        result = self.db.connection().execute(
+            q.order_by(Face.created_at).execution_options(yield_per=ROWS_BATCH)
         )
+        packed: list[Packed] = []
+        box_parts: list[np.ndarray] = []
+        photo_ids: list[uuid.UUID] = []
+        known: dict[Any, uuid.UUID] = {}
+        face_ids: list[uuid.UUID] | None = [] if after is not None else None
+        tail: list[tuple[datetime, Any]] = []
+        for batch in result.partitions():
+            cols = list(zip(*batch, strict=True))
+            for raw in cols[0]:
+                pid = known.get(raw)
+                if pid is None:
+                    pid = known[raw] = _as_uuid(raw)
+                photo_ids.append(pid)
+            box_parts.append(np.array(cols[1:5], dtype=np.float32).T)
+            packed.append(quantize(as_matrix(cols[5], dim)))
+            if face_ids is not None:
+                face_ids += map(_as_uuid, cols[7])
+            # Oldest first: the window before the newest face is the end of this batch (and maybe of
+            # the ones before it).
+            created = cols[6]
+            edge = bisect.bisect_right(created, created[-1] - CLOCK_SLACK)
+            tail = [t for t in tail if t[0] > created[-1] - CLOCK_SLACK]
+            tail += zip(created[edge:], cols[7][edge:], strict=True)
+        if not photo_ids:
+            empty = np.empty((0, dim), np.float32)
+            return FaceRows(empty, [], np.empty((0, 4), np.float32), None, set(), face_ids)
+        coarse, fine, scales = (np.concatenate(part) for part in zip(*packed, strict=True))
+        del packed
+        boxes = box_parts[0] if len(box_parts) == 1 else np.concatenate(box_parts)
+        recent = {_as_uuid(fid) for _, fid in tail}
+        newest = tail[-1][0]
+        newest = newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest.astimezone(UTC)
+        return FaceRows((coarse, fine, scales), photo_ids, boxes, newest, recent, face_ids)
 
     def for_photo(self, photo_id: uuid.UUID) -> list[Face]:
         return list(self.db.scalars(select(Face).where(Face.photo_id == photo_id).order_by(Face.box_x)))
@@ -84,8 +153,15 @@ class FaceRepository:
         self.db.execute(delete(FaceCollection).where(FaceCollection.name == name))
 
 
+# Rows read at a time by a full load (each batch becomes arrays before the next is read).
+ROWS_BATCH = 20_000
 # SQLite binds at most 32,766 parameters per statement; a search may name 4,096 faces.
 ID_CHUNK = 1000
+
+
+def _as_uuid(raw: Any) -> uuid.UUID:
+    """An id as read without conversion: a UUID (PostgreSQL's driver) or 32 hex digits (SQLite)."""
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
 
 
 @dataclass(frozen=True)

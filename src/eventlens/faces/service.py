@@ -72,9 +72,9 @@ class FaceSearch:
         self.sessions = sessions
         self.cache = FaceIndexCache(engine.dim, self._snapshot, self._rows)
 
-    def _snapshot(self, event_id: uuid.UUID, engine_id: str) -> Snapshot:
+    def _snapshot(self, event_id: uuid.UUID) -> Snapshot:
         with session_scope(self.sessions) as db:
-            return FaceRepository(db).snapshot(event_id, engine_id)
+            return FaceRepository(db).snapshot(event_id)
 
     def _rows(self, event_id: uuid.UUID, engine_id: str, after: datetime | None) -> FaceRows:
         with session_scope(self.sessions) as db:
@@ -99,12 +99,16 @@ DROP_COLLECTION_JOB = "faces.drop_collection"
 
 
 def forget_photo_faces(db: Session, photo: Photo) -> None:
-    """Before the photo's faces are deleted or replaced: have them removed from the external index too.
+    """Before the photo's faces are written, deleted or replaced (in that transaction).
 
-    The removal is a job sent after the commit (a rollback keeps the faces everywhere), retried by the
-    queue. A local engine's faces have no external id: nothing is sent.
+    The event's face counters are bumped, so every process's index sees the change at its next search
+    without scanning the faces. Faces in an external index are removed there by a job sent after the
+    commit (a rollback keeps the faces everywhere), retried by the queue; a local engine's faces have
+    no external id: nothing is sent.
     """
-    ids = FaceRepository(db).external_ids(photo.id)
+    repo = FaceRepository(db)
+    repo.faces_changing(photo.event_id, photo.id)
+    ids = repo.external_ids(photo.id)
     if ids:
         enqueue_after_commit(db, DELETE_JOB, str(photo.event_id), ids)
 

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from eventlens.db import Base, UTCDateTime, new_id, utcnow
@@ -48,6 +48,10 @@ class Event(Base):
         default=FaceDetail.standard,
         server_default=FaceDetail.standard.value,
     )
+    # Bumped by every transaction that writes or removes the event's faces (faces/service.py), and by
+    # those that remove some: a search process compares them with its copy instead of counting faces.
+    face_changes: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    face_removals: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

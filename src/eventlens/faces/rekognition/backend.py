@@ -190,7 +190,7 @@ class RekognitionBackend(FaceBackend):
             if not repo.has_collection(name):
                 # No photo of the event indexed yet: nothing to find, and no call to pay for.
                 return SearchResult([], 0, [])
-            searched = repo.snapshot(event_id, ENGINE_ID).count
+            searched = repo.searchable_count(event_id, ENGINE_ID)
         best: dict[str, float] = {}  # FaceId -> best similarity (0-1) over the selfies
         skipped: list[int] = []
         sent = 0
