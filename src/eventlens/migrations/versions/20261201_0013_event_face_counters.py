@@ -1,7 +1,7 @@
 """events.face_changes / face_removals: the counters that tell a search process its index is stale
 
-Revision ID: 0010
-Revises: 0007
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 18:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0007"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
