@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.auth import passwords
+from eventlens.bibs import settings as bib_settings
+from eventlens.bibs.service import read_whole_event
 from eventlens.db import session_scope, utcnow
 from eventlens.errors import ApiError, Conflict, Invalid, NotFound
 from eventlens.events import slugs
@@ -129,6 +131,7 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
             raise Invalid("face_detail: must be standard or crowd", field="face_detail")
         detail_changed = changes["face_detail"] != event.face_detail
         event.face_detail = changes["face_detail"]
+    bibs_on = bib_settings.change(event, enabled=changes.get("bib_search"), digits=changes.get("bib_digits"))
     if "slug" in changes and changes["slug"] is not None and changes["slug"] != event.slug:
         event.slug = _unique_slug(EventRepository(db), changes["slug"], event.name, event.id)
     event.expires_at = _expires_at(event)
@@ -138,6 +141,8 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
         # Photos already processed were looked at with the other setting: look again (queued after
         # commit; photos not yet processed pick the new setting up by themselves).
         reprocess(db, event, only_failed=False)
+    if bibs_on:
+        read_whole_event(db, event)  # its own job: the photos are not indexed for faces again
     log.info("event.updated id=%s fields=%s", event.id, ",".join(sorted(changes)))
     return event
 
@@ -214,6 +219,8 @@ def to_read(event: Event, counts: EventCounts, base_url: str) -> EventRead:
         retention_days=event.retention_days,
         expires_at=event.expires_at,
         face_detail=event.face_detail,
+        bib_search=bib_settings.of(event).enabled,
+        bib_digits=str(bib_settings.of(event).format),
         cover_photo_id=event.cover_photo_id,
         created_at=event.created_at,
         updated_at=event.updated_at,

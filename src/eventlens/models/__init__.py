@@ -9,6 +9,7 @@ from eventlens.models.guest_download import GuestDownload
 from eventlens.models.guest_search import GuestSearch
 from eventlens.models.inbound_webhook import InboundWebhookMessage
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
+from eventlens.models.photo_bib import PhotoBib
 from eventlens.models.session import UserSession
 from eventlens.models.user import Role, User
 from eventlens.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -26,6 +27,7 @@ __all__ = [
     "GuestSearch",
     "InboundWebhookMessage",
     "Photo",
+    "PhotoBib",
     "PhotoSource",
     "PhotoStatus",
     "Role",

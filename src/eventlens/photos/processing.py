@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from eventlens import metrics
 from eventlens.context import AppContext
+from eventlens.bibs.service import after_indexed as queue_bib_reading
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import DELETE_JOB, forget_photo_faces
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoSource, PhotoStatus
@@ -152,6 +153,7 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
         owned.lease_token = None
         owned.lease_until = None
         _notify(db, owned, "photo.indexed")
+        queue_bib_reading(db, owned)  # its own job: face search never waits for the OCR
     metrics.PROCESSED.labels("indexed").inc()
     metrics.FACES.inc(len(faces))
     log.info(

@@ -1,0 +1,81 @@
+"""Reading numbers in a photo with RapidOCR (PP-OCRv4 detection + recognition, ONNX, on the CPU).
+
+The models are files inside the ``rapidocr-onnxruntime`` wheel (Apache-2.0, like the PaddleOCR models
+they are converted from): loading them reads the package's directory and never the network. One engine
+per process, made on first use (about a second) and shared by the worker's jobs.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from eventlens.bibs.formats import BibFormat
+
+# The long side the photo is read at: digits 20 px tall in a 1600 px frame stay about 20 px for the
+# detector. Bigger costs time with the square of the side (about 1.5 s per 1600 px photo on one core).
+READ_SIDE = 1600
+# Below this the recogniser is guessing (blurred or tiny text, textures read as digits).
+MIN_CONFIDENCE = 0.85
+
+
+@dataclass(frozen=True)
+class BibRead:
+    number: str
+    confidence: float
+    box: tuple[float, float, float, float]  # x, y, width, height in the pixels of the image read
+
+
+class BibReader:
+    def __init__(self, *, threads: int = 1, min_confidence: float = MIN_CONFIDENCE) -> None:
+        # One thread: a worker runs one job per core, and ONNX's own thread pool would fight it.
+        self.threads = threads
+        self.min_confidence = min_confidence
+        self._engine: Any = None
+        self._lock = threading.Lock()
+
+    def _ocr(self) -> Any:
+        with self._lock:
+            if self._engine is None:
+                from rapidocr_onnxruntime import RapidOCR
+
+                self._engine = RapidOCR(
+                    intra_op_num_threads=self.threads,
+                    inter_op_num_threads=1,
+                    max_side_len=READ_SIDE,
+                    use_cls=False,  # bibs are upright, give or take a few degrees
+                    print_verbose=False,
+                )
+            return self._engine
+
+    def read(self, image: Image.Image, fmt: BibFormat) -> list[BibRead]:
+        """The numbers of an allowed length in ``image`` (RGB), best read first, one per number."""
+        bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
+        found, _ = self._ocr()(bgr, use_cls=False)
+        best: dict[str, BibRead] = {}
+        for quad, text, score in found or []:
+            confidence = float(score)
+            if confidence < self.min_confidence:
+                continue
+            xs = [float(p[0]) for p in quad]
+            ys = [float(p[1]) for p in quad]
+            box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+            for number in fmt.numbers_in(str(text)):
+                if number not in best or best[number].confidence < confidence:
+                    best[number] = BibRead(number, round(confidence, 4), box)
+        return sorted(best.values(), key=lambda r: -r.confidence)
+
+
+_shared: BibReader | None = None
+
+
+def shared_reader() -> BibReader:
+    """The process's reader (the OCR engine is loaded once, on first use)."""
+    global _shared
+    if _shared is None:
+        _shared = BibReader()
+    return _shared
