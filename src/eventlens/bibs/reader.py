@@ -31,9 +31,12 @@ class BibRead:
 
 
 class BibReader:
-    def __init__(self, *, threads: int = 1, min_confidence: float = MIN_CONFIDENCE) -> None:
+    def __init__(
+        self, *, threads: int = 1, min_confidence: float = MIN_CONFIDENCE, side: int = READ_SIDE
+    ) -> None:
         # One thread: a worker runs one job per core, and ONNX's own thread pool would fight it.
         self.threads = threads
+        self.side = side
         self.min_confidence = min_confidence
         self._engine: Any = None
         self._lock = threading.Lock()
@@ -46,7 +49,7 @@ class BibReader:
                 self._engine = RapidOCR(
                     intra_op_num_threads=self.threads,
                     inter_op_num_threads=1,
-                    max_side_len=READ_SIDE,
+                    max_side_len=self.side,
                     use_cls=False,  # bibs are upright, give or take a few degrees
                     print_verbose=False,
                 )
