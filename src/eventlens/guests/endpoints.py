@@ -161,9 +161,7 @@ def _search_result(outcome: SearchOutcome) -> SearchResult:
                 photo_id=match.photo_id,
                 similarity=round(match.similarity, 4),
                 tier=match.tier,
-                face_box=None
-                if match.photo_id in outcome.bib_only
-                else FaceBox(x=x, y=y, width=w, height=h),
+                face_box=None if match.photo_id in outcome.bib_only else FaceBox(x=x, y=y, width=w, height=h),
                 bib=None
                 if read is None
                 else BibMatch(

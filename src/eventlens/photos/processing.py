@@ -22,8 +22,8 @@ from typing import IO, BinaryIO
 from sqlalchemy.orm import Session
 
 from eventlens import metrics
-from eventlens.context import AppContext
 from eventlens.bibs.service import after_indexed as queue_bib_reading
+from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import DELETE_JOB, forget_photo_faces
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoSource, PhotoStatus
