@@ -9,7 +9,9 @@ from dataclasses import dataclass
 MAX_DIGITS = 8
 DEFAULT_DIGITS = "2-6"
 _RANGE = re.compile(r"^([1-9])(?:-([1-9]))?$")
-_RUN = re.compile(r"\d+")
+# A run of digits standing alone: "No.1234" and "1234 " give 1234, "23RD" and "A12" nothing (ordinals,
+# model names and codes written on backdrops are not bibs).
+_RUN = re.compile(r"(?<!\w)\d+(?!\w)")
 
 
 class BadBibFormat(ValueError):
@@ -30,7 +32,7 @@ class BibFormat:
         return number.isascii() and number.isdigit() and self.min_digits <= len(number) <= self.max_digits
 
     def numbers_in(self, text: str) -> list[str]:
-        """The runs of digits in ``text`` that have an allowed length ("No.1234 " gives "1234")."""
+        """The runs of digits in ``text`` not touching a letter, of an allowed length."""
         return [run for run in _RUN.findall(text) if run.isascii() and self.accepts(run)]
 
 
