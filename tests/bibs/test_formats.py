@@ -35,3 +35,18 @@ def test_digit_ranges(value: str, shown: str) -> None:
 def test_bad_digit_ranges(value: str) -> None:
     with pytest.raises(BadBibFormat):
         parse(value)
+
+
+def test_a_number_followed_by_a_word_on_its_line_is_not_a_bib() -> None:
+    from eventlens.bibs.reader import _words_touch
+
+    number = (106.0, 1078.0, 130.0, 109.0)
+    # "23" then a superscript "RD" read as a box of its own, tucked in: the backdrop's "23rd".
+    assert _words_touch(number, [(number, "23"), ((221.0, 1091.0, 55.0, 62.0), "RI")])
+    assert _words_touch(number, [(number, "10"), ((250.0, 1080.0, 90.0, 100.0), "km")])
+    # A label before the number is fine: "No 1234", "Bib 1234".
+    assert not _words_touch(number, [(number, "23"), ((20.0, 1080.0, 80.0, 100.0), "No")])
+    # A word far away on the line, another line, or punctuation: the number stands alone.
+    assert not _words_touch(number, [(number, "23"), ((600.0, 1080.0, 80.0, 100.0), "RUN")])
+    assert not _words_touch(number, [(number, "23"), ((120.0, 1300.0, 80.0, 100.0), "RUN")])
+    assert not _words_touch(number, [(number, "23"), ((240.0, 1080.0, 30.0, 100.0), "#")])

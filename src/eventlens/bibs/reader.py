@@ -59,18 +59,46 @@ class BibReader:
         """The numbers of an allowed length in ``image`` (RGB), best read first, one per number."""
         bgr = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
         found, _ = self._ocr()(bgr, use_cls=False)
+        lines = [(_box_of(quad), str(text)) for quad, text, _ in found or []]
         best: dict[str, BibRead] = {}
-        for quad, text, score in found or []:
+        for (_quad, text, score), (box, _) in zip(found or [], lines, strict=True):
             confidence = float(score)
-            if confidence < self.min_confidence:
+            if confidence < self.min_confidence or _words_touch(box, lines):
                 continue
-            xs = [float(p[0]) for p in quad]
-            ys = [float(p[1]) for p in quad]
-            box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
             for number in fmt.numbers_in(str(text)):
                 if number not in best or best[number].confidence < confidence:
                     best[number] = BibRead(number, round(confidence, 4), box)
         return sorted(best.values(), key=lambda r: -r.confidence)
+
+
+Box = tuple[float, float, float, float]
+
+
+def _box_of(quad: Any) -> Box:
+    xs = [float(p[0]) for p in quad]
+    ys = [float(p[1]) for p in quad]
+    return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+
+def _words_touch(box: Box, lines: list[tuple[Box, str]]) -> bool:
+    """Whether a word read as a box of its own follows ``box`` closely on its line.
+
+    The detector can split "23rd" on a backdrop into "23" and "RD": the number belongs to a word, and
+    a bib stands alone on its card.
+    """
+    x, y, w, h = box
+    gap = 0.5 * h
+    for (ox, oy, ow, oh), text in lines:
+        if (ox, oy, ow, oh) == box or not text.strip():
+            continue
+        overlap = min(y + h, oy + oh) - max(y, oy)
+        if overlap < 0.5 * min(h, oh):
+            continue  # another line
+        # Boxes of one line may overlap a little (a superscript "rd" tucked in after "23").
+        # Only after: "23rd", "10 km", "5K" are not bibs, but "No 1234", "Bib 1234" are.
+        if ox > x and -gap <= ox - (x + w) <= gap and text.strip()[0].isalpha():
+            return True
+    return False
 
 
 _shared: BibReader | None = None
