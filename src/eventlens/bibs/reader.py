@@ -17,7 +17,7 @@ from PIL import Image
 from eventlens.bibs.formats import BibFormat
 
 # The long side the photo is read at: digits 20 px tall in a 1600 px frame stay about 20 px for the
-# detector. Bigger costs time with the square of the side (about 1.5 s per 1600 px photo on one core).
+# detector. Bigger costs time with the square of the side (about 1 s per 1600 px photo on one core).
 READ_SIDE = 1600
 # Below this the recogniser is guessing (blurred or tiny text, textures read as digits).
 MIN_CONFIDENCE = 0.85
