@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-stamp
 DEV_STAMP := $(VENV)/.dev-stamp
 
+# The bib reader's OCR models ship in this wheel. --no-deps: it asks for opencv-python, which would
+# overwrite the cv2 of our opencv-python-headless; its other dependencies are in pyproject.toml.
+BIB_OCR := rapidocr-onnxruntime==1.4.4
+
 .PHONY: install install-dev system-deps run test test-embedded test-scaled lint bench clean
 
 # A fresh Debian has python3 but maybe not its venv module (package python3-venv): install it when root.
@@ -20,6 +24,7 @@ $(BIN)/python:
 $(RUN_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --no-deps $(BIB_OCR)
 	@touch $(RUN_STAMP)
 
 $(DEV_STAMP): $(RUN_STAMP)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from eventlens.bibs import formats as bib_formats
 from eventlens.events import slugs
 from eventlens.events.branding import Branding, BrandingUpdate
 from eventlens.models import EventStatus, FaceDetail
@@ -47,6 +48,29 @@ class _EventFields(BaseModel):
             "Changing it processes the event's photos again."
         ),
     )
+
+    bib_search: bool | None = Field(
+        None,
+        description=(
+            "Read numbers printed on people (race bibs, jerseys) so guests can search by bib. Off by "
+            "default; turning it on reads the photos already in the event (a job of its own, after "
+            "face indexing)."
+        ),
+    )
+    bib_digits: str | None = Field(
+        None,
+        description='How many digits a bib has: "4", or a range such as "2-6" (the default), 1 to 8.',
+    )
+
+    @field_validator("bib_digits")
+    @classmethod
+    def _bib_digits(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return str(bib_formats.parse(value))
+        except bib_formats.BadBibFormat as exc:
+            raise ValueError(str(exc)) from None
 
     @field_validator("starts_at", "ends_at")
     @classmethod
@@ -119,6 +143,8 @@ class EventRead(BaseModel):
     expires_at: datetime | None
     face_detail: FaceDetail
     notify_enabled: bool
+    bib_search: bool = False
+    bib_digits: str = bib_formats.DEFAULT_DIGITS
     cover_photo_id: uuid.UUID | None
     branding: Branding = Field(default_factory=Branding)
     created_at: datetime

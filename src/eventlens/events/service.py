@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from eventlens.auth import passwords
+from eventlens.bibs import settings as bib_settings
+from eventlens.bibs.service import read_whole_event
 from eventlens.db import session_scope, utcnow
 from eventlens.errors import ApiError, Conflict, Invalid
 from eventlens.events import branding, permissions, slugs
@@ -151,6 +153,7 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
         if changes["notify_enabled"] is None:
             raise Invalid("notify_enabled: must be true or false", field="notify_enabled")
         event.settings = {**(event.settings or {}), "notify_enabled": bool(changes["notify_enabled"])}
+    bibs_on = bib_settings.change(event, enabled=changes.get("bib_search"), digits=changes.get("bib_digits"))
     if "slug" in changes and changes["slug"] is not None and changes["slug"] != event.slug:
         event.slug = _unique_slug(EventRepository(db), changes["slug"], event.name, event.id)
     event.expires_at = _expires_at(event)
@@ -160,6 +163,8 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
         # Photos already processed were looked at with the other setting: look again (queued after
         # commit; photos not yet processed pick the new setting up by themselves).
         reprocess(db, event, only_failed=False)
+    if bibs_on:
+        read_whole_event(db, event)  # its own job: the photos are not indexed for faces again
     log.info("event.updated id=%s fields=%s", event.id, ",".join(sorted(changes)))
     return event
 
@@ -239,6 +244,8 @@ def to_read(event: Event, counts: EventCounts, base_url: str, role: Access | Non
         expires_at=event.expires_at,
         face_detail=event.face_detail,
         notify_enabled=notify_enabled(event),
+        bib_search=bib_settings.of(event).enabled,
+        bib_digits=str(bib_settings.of(event).format),
         cover_photo_id=event.cover_photo_id,
         branding=branding.branding_of(event),
         created_at=event.created_at,

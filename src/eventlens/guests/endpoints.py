@@ -19,6 +19,7 @@ from eventlens.errors import ApiError
 from eventlens.guests.dependencies import Guests
 from eventlens.guests.schemas import (
     AccessAnswer,
+    BibMatch,
     DownloadRequest,
     FaceBox,
     PublicEvent,
@@ -35,6 +36,13 @@ router = APIRouter(prefix="/api/public/events", tags=["guests"])
 
 AccessCode = Annotated[str | None, Header(alias="X-Access-Code")]
 GuestPass = Annotated[str | None, Query(alias="t", description="Guest pass from a search answer")]
+Bib = Annotated[
+    str | None,
+    Query(
+        max_length=32,
+        description="A bib number (digits, as many as the event's `bib_digits` allows) to search for too",
+    ),
+]
 
 _SELFIES = {
     "type": "array",
@@ -93,23 +101,62 @@ def logo(slug: str, guests: Guests, ctx: Ctx) -> Response:
     "/{slug}/search",
     response_model=SearchResult,
     responses=errors(400, 403, 404, 413, 422, 429),
-    openapi_extra=multipart_body({"selfie": _SELFIES}, ["selfie"]),
+    openapi_extra=multipart_body({"selfie": _SELFIES}, []),
 )
 async def search(
-    slug: str, request: Request, guests: Guests, ctx: Ctx, code: AccessCode = None, t: GuestPass = None
+    slug: str,
+    request: Request,
+    guests: Guests,
+    ctx: Ctx,
+    code: AccessCode = None,
+    t: GuestPass = None,
+    bib: Bib = None,
 ) -> SearchResult:
     """Find the event's photos of the person in the selfie(s): tier "high" first, then "possible".
 
-    Access is checked before the body is read, so a stranger's upload is never decoded.
+    With `?bib=`, also the photos where that number was read (the selfie is then optional): photos
+    matching both come first. Access is checked before the body is read, so a stranger's upload is
+    never decoded.
     """
     event = await run_in_threadpool(
         guests.open_for_search, slug, code=code, guest_pass=t, client=_client(request)
     )
-    selfies = await read_selfies(request.headers.get("content-type", ""), request.stream())
+    number = guests.check_bib(event, bib) if bib is not None else None
+    selfies = await _selfies(request, optional=number is not None)
     # Decoding and inference wait their turn on the CPU pool: N searches at once cost N x memory.
-    outcome = await ctx.cpu.run(guests.search, event, selfies)
+    if number is None:
+        outcome = await ctx.cpu.run(guests.search, event, selfies)
+    else:
+        outcome = await ctx.cpu.run(guests.search_bib, event, selfies, number)
     del selfies  # nothing of the selfies outlives the search
     return _search_result(outcome)
+
+
+@router.get("/{slug}/search", response_model=SearchResult, responses=errors(403, 404, 422, 429))
+def search_by_bib(
+    slug: str, request: Request, guests: Guests, bib: Bib, code: AccessCode = None, t: GuestPass = None
+) -> SearchResult:
+    """The event's photos where the bib number was read (a link a runner can keep or share).
+
+    Rate limited and behind the access code like the selfie search.
+    """
+    if bib is None:
+        raise ApiError(422, "validation_error", "Give the bib number to search for: ?bib=1234.")
+    event = guests.open_for_search(slug, code=code, guest_pass=t, client=_client(request))
+    return _search_result(guests.search_bib(event, [], guests.check_bib(event, bib)))
+
+
+async def _selfies(request: Request, *, optional: bool) -> list[bytes]:
+    """The selfie parts; none is fine when a bib is searched (no body, or a form without a selfie)."""
+    ctype = request.headers.get("content-type", "")
+    if optional and not ctype.startswith("multipart/form-data"):
+        return []
+    try:
+        return await read_selfies(ctype, request.stream())
+    except ApiError as exc:
+        if optional and exc.status == 422 and exc.code == "validation_error":
+            return []
+        raise
 
 
 def _search_result(outcome: SearchOutcome) -> SearchResult:
@@ -118,12 +165,20 @@ def _search_result(outcome: SearchOutcome) -> SearchResult:
     matches = []
     for match, photo in outcome.hits:
         x, y, w, h = match.box
+        read = outcome.bibs.get(match.photo_id)
         matches.append(
             SearchMatch(
                 photo_id=match.photo_id,
                 similarity=round(match.similarity, 4),
                 tier=match.tier,
-                face_box=FaceBox(x=x, y=y, width=w, height=h),
+                face_box=None if match.photo_id in outcome.bib_only else FaceBox(x=x, y=y, width=w, height=h),
+                bib=None
+                if read is None
+                else BibMatch(
+                    number=read.number,
+                    confidence=read.confidence,
+                    box=FaceBox(x=read.box[0], y=read.box[1], width=read.box[2], height=read.box[3]),
+                ),
                 width=photo.width,
                 height=photo.height,
                 preview_url=f"{base}/{match.photo_id}/preview?t={guest_pass}",

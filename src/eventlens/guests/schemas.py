@@ -22,6 +22,7 @@ class PublicEvent(BaseModel):
     accent: str | None = Field(None, description="The event's accent colour `#rrggbb`, when it has one")
     access_code_required: bool
     photo_count: int
+    bib_search: bool = Field(False, description="Whether guests can search this event by bib number")
 
 
 class FaceBox(BaseModel):
@@ -31,16 +32,23 @@ class FaceBox(BaseModel):
     height: float
 
 
+class BibMatch(BaseModel):
+    number: str
+    confidence: float = Field(description="How sure the reader was of the number, 0..1")
+    box: FaceBox = Field(description="Where the number is, in pixels of the upright original")
+
+
 class SearchMatch(BaseModel):
     photo_id: uuid.UUID
     similarity: float = Field(
         description="How alike the best-matching face is, 0..1: cosine similarity for the offline engines, "
-        "Rekognition's similarity / 100 with that backend"
+        "Rekognition's similarity / 100 with that backend; 0 for a photo found by bib alone"
     )
     tier: Literal["high", "possible"] = Field(
         description='"high": shown as the guest\'s photos; "possible": a look-alike band shown apart'
     )
-    face_box: FaceBox
+    face_box: FaceBox | None = Field(description="The matching face; null for a photo found by bib alone")
+    bib: BibMatch | None = Field(None, description="Set when the searched bib number was read on the photo")
     width: int | None
     height: int | None
     preview_url: str

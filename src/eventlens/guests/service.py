@@ -15,12 +15,15 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 from zipstream import ZipStream
 
 from eventlens import metrics
+from eventlens.bibs import service as bib_service
+from eventlens.bibs import settings as bib_settings
+from eventlens.bibs.ranking import with_bib_hits
 from eventlens.db import session_scope
 from eventlens.errors import ApiError, NotFound
 from eventlens.events.branding import branding_of
@@ -56,6 +59,8 @@ class SearchOutcome:
     guest_pass: str
     skipped_selfies: list[int]
     faces_searched: int
+    bibs: dict[uuid.UUID, bib_service.BibHit] = field(default_factory=dict)  # photos where the bib was read
+    bib_only: frozenset[uuid.UUID] = frozenset()  # found by the bib alone (no face match)
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class GuestService:
                 accent=look.accent,
                 access_code_required=event.access_code_hash is not None,
                 photo_count=repo.indexed_count(event.id),
+                bib_search=bib_settings.of(event).enabled,
             )
 
     def cover(self, slug: str) -> Photo:
@@ -211,6 +217,28 @@ class GuestService:
             skipped_selfies=found.skipped,
             faces_searched=found.faces_searched,
         )
+
+    def check_bib(self, event: Event, bib: str) -> str:
+        """The bib number to search for, checked against the event's format (422), before any upload."""
+        return bib_service.check_query(event, bib)
+
+    def search_bib(self, event: Event, selfies: Sequence[bytes], number: str) -> SearchOutcome:
+        """Photos where ``number`` was read and, with selfies, the person's photos: both first."""
+        started = time.perf_counter()
+        by_face = self.search(event, selfies) if selfies else None
+        with session_scope(self.sessions) as db:
+            repo = GuestRepository(db)
+            found = bib_service.find(db, event.id, number)
+            photos = repo.photos(event.id, [h.photo_id for h in found])
+            if by_face is None:
+                repo.record_search(event.id, len(photos), int((time.perf_counter() - started) * 1000))
+        outcome = with_bib_hits(
+            by_face or SearchOutcome(event, [], access.make_pass(self.secret, event.id), [], 0),
+            found,
+            photos,
+        )
+        log.info("guest.bib_search event=%s selfies=%d bib_photos=%d", event.id, len(selfies), len(photos))
+        return outcome
 
     # --- downloads --------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from eventlens.models.guest_download import GuestDownload
 from eventlens.models.guest_search import GuestSearch
 from eventlens.models.inbound_webhook import InboundWebhookMessage
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
+from eventlens.models.photo_bib import PhotoBib
 from eventlens.models.session import UserSession
 from eventlens.models.subscription import MailStatus, NotifyMail, NotifyMatch, NotifySubscription
 from eventlens.models.user import Role, User
@@ -34,6 +35,7 @@ __all__ = [
     "NotifyMatch",
     "NotifySubscription",
     "Photo",
+    "PhotoBib",
     "PhotoSource",
     "PhotoStatus",
     "Role",

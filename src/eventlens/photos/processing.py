@@ -22,6 +22,7 @@ from typing import IO, BinaryIO
 from sqlalchemy.orm import Session
 
 from eventlens import metrics
+from eventlens.bibs.service import after_indexed as queue_bib_reading
 from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import DELETE_JOB, forget_photo_faces
@@ -161,6 +162,7 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
         owned.lease_until = None
         _notify(db, owned, "photo.indexed")
         notify_service.photo_indexed(db, owned)  # guests who asked to be told about new photos of them
+        queue_bib_reading(db, owned)  # its own job: face search never waits for the OCR
     metrics.PROCESSED.labels("indexed").inc()
     metrics.FACES.inc(len(faces))
     metrics.UPLOAD_TO_INDEXED.observe((utcnow() - photo.created_at).total_seconds())
