@@ -43,7 +43,7 @@ SELFIE_BUDGET_WAIT = 10.0
 ANALYSIS_SIDE = 800
 
 
-class _SelfieParts:
+class SelfieParts:
     """Parser callbacks keeping only the ``field`` parts, in memory, each and all together bounded."""
 
     def __init__(self, field: str) -> None:
@@ -96,22 +96,27 @@ class _SelfieParts:
         self._current += data[start:end]
 
 
-async def read_selfies(content_type: str, body: AsyncIterator[bytes], field: str = "selfie") -> list[bytes]:
-    """The bytes of each non-empty ``field`` part of a multipart body (1 to MAX_SELFIES), in memory."""
+_CALLBACKS = (
+    "on_part_begin",
+    "on_header_field",
+    "on_header_value",
+    "on_header_end",
+    "on_headers_finished",
+    "on_part_data",
+)
+
+
+async def feed_multipart(
+    parts: object, content_type: str, body: AsyncIterator[bytes], *, expected: str, unreadable: str
+) -> None:
+    """Stream ``body`` through the multipart parser into ``parts``' callbacks (the guest forms' one
+    reader). 400 ``bad_upload`` with ``expected`` when it is not multipart/form-data, ``unreadable``
+    when it cannot be parsed; an ApiError raised by a callback (a size cap) passes through."""
     ctype, params = parse_options_header(content_type)
     boundary = params.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
-        raise ApiError(400, "bad_upload", "Send the selfie as multipart/form-data in a part named 'selfie'.")
-    parts = _SelfieParts(field)
-    names = (
-        "on_part_begin",
-        "on_header_field",
-        "on_header_value",
-        "on_header_end",
-        "on_headers_finished",
-        "on_part_data",
-    )
-    parser = MultipartParser(boundary, {n: getattr(parts, n) for n in names})  # type: ignore[arg-type]
+        raise ApiError(400, "bad_upload", expected)
+    parser = MultipartParser(boundary, {n: getattr(parts, n) for n in _CALLBACKS})  # type: ignore[arg-type]
     try:
         async for chunk in body:
             parser.write(chunk)
@@ -119,7 +124,19 @@ async def read_selfies(content_type: str, body: AsyncIterator[bytes], field: str
     except ApiError:
         raise
     except Exception as exc:
-        raise ApiError(400, "bad_upload", "The upload could not be read.") from exc
+        raise ApiError(400, "bad_upload", unreadable) from exc
+
+
+async def read_selfies(content_type: str, body: AsyncIterator[bytes], field: str = "selfie") -> list[bytes]:
+    """The bytes of each non-empty ``field`` part of a multipart body (1 to MAX_SELFIES), in memory."""
+    parts = SelfieParts(field)
+    await feed_multipart(
+        parts,
+        content_type,
+        body,
+        expected="Send the selfie as multipart/form-data in a part named 'selfie'.",
+        unreadable="The upload could not be read.",
+    )
     # An empty part is what a form sends for a file input left empty: not a selfie, not an error.
     selfies = [bytes(p) for p in parts.parts if p]
     if not selfies:

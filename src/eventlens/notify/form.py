@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from python_multipart.multipart import MultipartParser, parse_options_header
+from python_multipart.multipart import parse_options_header
 
 from eventlens.errors import ApiError
-from eventlens.guests.selfie import _SelfieParts
+from eventlens.guests.selfie import SelfieParts, feed_multipart
 from eventlens.notify.service import SubscribeForm
 
 TEXT_FIELDS = ("email", "consent")
 MAX_TEXT = 1024
 
 
-class _FormParts(_SelfieParts):
+class _FormParts(SelfieParts):
     """The selfie parts, and the text fields beside them."""
 
     def __init__(self) -> None:
@@ -42,28 +42,14 @@ class _FormParts(_SelfieParts):
 
 
 async def read_form(content_type: str, body: AsyncIterator[bytes]) -> SubscribeForm:
-    ctype, params = parse_options_header(content_type)
-    boundary = params.get(b"boundary")
-    if ctype != b"multipart/form-data" or not boundary:
-        raise ApiError(400, "bad_upload", "Send multipart/form-data with 'selfie', 'email' and 'consent'.")
     parts = _FormParts()
-    names = (
-        "on_part_begin",
-        "on_header_field",
-        "on_header_value",
-        "on_header_end",
-        "on_headers_finished",
-        "on_part_data",
+    await feed_multipart(
+        parts,
+        content_type,
+        body,
+        expected="Send multipart/form-data with 'selfie', 'email' and 'consent'.",
+        unreadable="The form could not be read.",
     )
-    parser = MultipartParser(boundary, {n: getattr(parts, n) for n in names})  # type: ignore[arg-type]
-    try:
-        async for chunk in body:
-            parser.write(chunk)
-        parser.finalize()
-    except ApiError:
-        raise
-    except Exception as exc:
-        raise ApiError(400, "bad_upload", "The form could not be read.") from exc
     try:
         text = {k: bytes(v).decode("utf-8") for k, v in parts.text.items()}
     except UnicodeDecodeError:
