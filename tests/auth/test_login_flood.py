@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -11,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from eventlens.auth import passwords
 from eventlens.config import Settings
 from tests.factories import PASSWORD
 from tests.support.live_server import LiveServer
+from tests.support.password_checks import count_password_checks
 
 VICTIM = "victim@example.com"
 
@@ -36,18 +35,7 @@ def _login(base: str, email: str, password: str, forwarded_for: str | None = Non
 
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the passwords actually checked (argon2 runs)."""
-    seen: list[int] = []
-    lock = threading.Lock()
-    real = passwords.verify_password
-
-    def counting(stored: str | None, password: str) -> bool:
-        with lock:
-            seen.append(1)
-        return real(stored, password)
-
-    monkeypatch.setattr(passwords, "verify_password", counting)
-    return seen
+    return count_password_checks(monkeypatch)
 
 
 def test_a_hundred_concurrent_logins_from_one_address_try_at_most_the_limit(

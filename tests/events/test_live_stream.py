@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import api_token, create_event, signup, upload
 from tests.support.live_server import LiveServer
-
-
-def _events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    name, data = "message", ""
-    for line in lines:
-        if line.startswith("event:"):
-            name = line.split(":", 1)[1].strip()
-        elif line.startswith("data:"):
-            data += line.split(":", 1)[1].strip()
-        elif line == "" and data:
-            yield name, json.loads(data)
-            name, data = "message", ""
+from tests.support.sse import sse_events
 
 
 def test_the_stream_tells_counts_and_each_photo_as_it_is_processed(
@@ -42,7 +29,7 @@ def test_the_stream_tells_counts_and_each_photo_as_it_is_processed(
     seen: list[tuple[str, dict[str, Any]]] = []
     with httpx.stream("GET", url, headers=auth, timeout=30) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-        stream = _events(r.iter_lines())
+        stream = sse_events(r.iter_lines())
         first = next(stream)
         assert first[0] == "counts" and first[1]["photos"]["total"] == 0
         uploaded = upload(client, event["id"], ("jolie.jpg", photo.read_bytes()))
@@ -95,7 +82,7 @@ def test_the_streams_database_reads_stay_off_the_event_loop(
     try:
         url = f"{live_server.url}/api/events/{event['id']}/stream"
         with httpx.stream("GET", url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as r:
-            assert next(_events(r.iter_lines()))[0] == "counts"
+            assert next(sse_events(r.iter_lines()))[0] == "counts"
     finally:
         sqlalchemy.event.remove(engine, "before_cursor_execute", record)
     # The server's event loop runs in the "live-server" thread: no query may run there.

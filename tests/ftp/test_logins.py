@@ -5,7 +5,6 @@ from __future__ import annotations
 import ftplib
 import io
 import logging
-import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from eventlens.auth import passwords
 from eventlens.config import Settings
 from eventlens.ftp.derived import service_token
 from eventlens.ftp.gateway.server import Gateway
@@ -24,6 +22,7 @@ from eventlens.models import FtpCredential
 from tests.ftp.conftest import StartGateway
 from tests.ftp.harness import ApiServer, Camera, ftps, photos
 from tests.ftp.test_uploads import small_jpeg
+from tests.support.password_checks import count_password_checks
 
 LIMIT = 3
 
@@ -121,18 +120,7 @@ def test_a_gateway_with_the_wrong_service_token_says_so(
 
 @pytest.fixture
 def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the passwords the API actually checks (argon2 runs)."""
-    seen: list[int] = []
-    lock = threading.Lock()
-    real = passwords.verify_password
-
-    def counting(stored: str | None, password: str) -> bool:
-        with lock:
-            seen.append(1)
-        return real(stored, password)
-
-    monkeypatch.setattr(passwords, "verify_password", counting)
-    return seen
+    return count_password_checks(monkeypatch)
 
 
 def test_concurrent_guesses_from_one_address_try_at_most_the_limit(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,22 +12,11 @@ from fastapi.testclient import TestClient
 
 from tests.factories import create_event, fetch, signup, upload
 from tests.support.live_server import LiveServer
+from tests.support.sse import sse_events
 
 JOLIE = "identities/Angelina_Jolie/1.jpg"
 OBAMA = "identities/Barack_Obama/1.jpg"
 BRICK = "nofaces/skimage_brick.png"
-
-
-def _events(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    name, data = "message", ""
-    for line in lines:
-        if line.startswith("event:"):
-            name = line.split(":", 1)[1].strip()
-        elif line.startswith("data:"):
-            data += line.split(":", 1)[1].strip()
-        elif line == "" and data:
-            yield name, json.loads(data)
-            name, data = "message", ""
 
 
 def _until(
@@ -79,7 +67,7 @@ def test_the_live_feed_sends_new_photos_drops_hidden_ones_and_ends_when_unpublis
     assert _viewers(live_server) == 0
     with httpx.stream("GET", url, params={"t": guest_pass}, timeout=30) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-        stream = _events(r.iter_lines())
+        stream = sse_events(r.iter_lines())
         backlog = _until(stream, "photo", seen)  # something to show at once: the latest photos
         assert backlog["id"] == first and backlog["face_count"] == 1
         image = fetch(client, backlog["preview_url"])  # its URL carries a pass: an <img> can load it
@@ -125,7 +113,7 @@ def test_only_photos_with_faces_when_asked(
             "GET", url, params={"faces": str(faces).lower()}, timeout=httpx.Timeout(10, read=3)
         ) as r:
             try:
-                for name, body in _events(r.iter_lines()):
+                for name, body in sse_events(r.iter_lines()):
                     assert name == "photo"
                     got.append(body["face_count"])
             except httpx.ReadTimeout:
