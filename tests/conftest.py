@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 import redis
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from eventlens.app import create_app
+from eventlens.auth import passwords
 from eventlens.config import Settings
 from eventlens.db import Base, make_engine
 from eventlens.migrate import upgrade
@@ -35,6 +37,8 @@ if PROFILE not in {"embedded", "scaled"}:
     raise RuntimeError(f"EVENTLENS_TEST_PROFILE must be 'embedded' or 'scaled', not {PROFILE!r}")
 PG_URL = os.environ.get("EVENTLENS_TEST_PG", "postgresql+psycopg://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("EVENTLENS_TEST_REDIS", "redis://127.0.0.1:6379/0")
+# Under pytest-xdist each worker checks only its own keys: the other workers' tests are still running.
+REDIS_TAG = f"eltest-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"
 # The few photos the suite needs live in the repository (tests/data/faces/README.md); the full set is
 # for benchmarks only.
 DATASET = Path(__file__).resolve().parent / "data" / "faces"
@@ -51,10 +55,24 @@ def no_redis_leftovers() -> Iterator[None]:
     if PROFILE == "scaled":
         client = redis.Redis.from_url(REDIS_URL)
         try:
-            left = [k.decode() for k in client.scan_iter(match="*eltest-*", count=1000)]
+            left = [k.decode() for k in client.scan_iter(match=f"*{REDIS_TAG}*", count=1000)]
         finally:
             client.close()
         assert left == [], f"the tests left Redis keys behind: {sorted(left)[:20]}"
+
+
+_CHEAP = PasswordHasher.from_parameters(profiles.CHEAPEST)
+_CHEAP_DUMMY = _CHEAP.hash("not a real password, only here for timing")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its cheapest, as argon2-cffi advises for tests: a few hundred sign-ups and logins
+    would otherwise spend minutes hashing. Tests about the cost itself (login floods) are marked
+    ``real_password_cost``; processes the tests start (serve, gateways, cluster) always pay it."""
+    if request.node.get_closest_marker("real_password_cost") is None:
+        monkeypatch.setattr(passwords, "_hasher", _CHEAP)
+        monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP_DUMMY)
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +156,7 @@ def settings(database_url: str, tmp_path: Path, s3_server: SeaweedFS | None) -> 
             "s3_region": s3_server.region,
             "s3_bucket": f"t-{uuid.uuid4().hex[:16]}",
             "redis_url": REDIS_URL,
-            "redis_prefix": f"eltest-{uuid.uuid4().hex[:12]}",
+            "redis_prefix": f"{REDIS_TAG}{uuid.uuid4().hex[:12]}",
         }
     made = Settings(**values)  # type: ignore[arg-type]
     yield made
