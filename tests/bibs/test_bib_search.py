@@ -123,7 +123,9 @@ def test_a_malformed_bib_is_refused(client: TestClient, new_client: Any) -> None
     # An empty published event reading bibs: validation comes before any lookup, so no photos are needed.
     signup(client)
     event = create_event(client, name="City Run")
-    assert client.patch(f"/api/events/{event['id']}", json={"bib_search": True, "bib_digits": "2-5"}).is_success
+    assert client.patch(
+        f"/api/events/{event['id']}", json={"bib_search": True, "bib_digits": "2-5"}
+    ).is_success
     assert client.post(f"/api/events/{event['id']}/publish").status_code == 200
     guest = new_client()
     for bad in ["12ab", "123456", "1", "", " ", "١٢٣٤", "12-34", "9" * 40]:
