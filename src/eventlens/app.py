@@ -52,6 +52,7 @@ from eventlens.web import (
     member_pages,
     notify_pages,
     oidc_pages,
+    removal_pages,
     settings_pages,
     webhook_pages,
 )
@@ -310,5 +311,6 @@ def create_app(
     app.include_router(ftp_pages.router)
     app.include_router(webhook_pages.router)
     app.include_router(member_pages.router)
+    app.include_router(removal_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -233,6 +233,11 @@ class RemovalRequest:
     photo_decision: PhotoDecision
 
 
+def removal_offered(faces: FaceBackend) -> bool:
+    """Whether the guest page offers "Remove me from this event's search" (the engine has embeddings)."""
+    return _local(faces) is not None
+
+
 def require_removable(faces: FaceBackend) -> LocalBackend:
     local = _local(faces)
     if local is None:
