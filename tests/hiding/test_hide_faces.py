@@ -7,10 +7,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import func, select
 
 from eventlens.db import session_scope
+from eventlens.faces.service import FaceSearch
 from eventlens.hiding import service
 from eventlens.models import Event, FaceBlock
 from tests.factories import fetch, run_jobs, upload
@@ -91,3 +94,24 @@ def test_new_uploads_and_reprocessing_keep_the_person_hidden(
     assert not any(f["hidden"] for f in faces_of(client, ids[OBAMA]))
     assert not search(guest, slug, selfie) & {*map(ids.get, JOLIE), later}
     assert search(guest, slug, (dataset / OBAMA_SELFIE).read_bytes()) == {ids[OBAMA]}
+
+
+def test_another_process_index_drops_the_hidden_faces_at_its_next_search(
+    client: TestClient, app: Any, gallery: dict[str, Any], dataset: Path
+) -> None:
+    """Another api process's index (its own cache over the same database) sees the counters move."""
+    ctx = app.state.ctx
+    other = FaceSearch(ctx.sessions, ctx.face_engine)
+    event_id = uuid.UUID(gallery["event"]["id"])
+    selfie = ctx.face_engine.embed_largest(_pixels(dataset / JOLIE_SELFIE))
+    assert selfie is not None
+    jolie = {gallery["ids"][n] for n in JOLIE}
+    found = {str(m.photo_id) for m in other.search(event_id, selfie.embedding).matches}
+    assert found >= jolie
+    _hide(app, gallery, client, photos_too=False)
+    found = {str(m.photo_id) for m in other.search(event_id, selfie.embedding).matches}
+    assert not found & jolie
+
+
+def _pixels(path: Path) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"), dtype=np.uint8)
