@@ -54,7 +54,7 @@ $("removal-form").addEventListener("submit", async (event) => {
     const done = await response.json();
     $("removal-form").hidden = true;
     status(strings["removal.done"].replace("{count}", String(done.faces_hidden)), "ok");
-    document.dispatchEvent(new CustomEvent("guest:removed"));
+    document.dispatchEvent(new CustomEvent("guest:removed")); // guest.js puts the old results away
     return;
   }
   let message = strings["removal.failed"];
