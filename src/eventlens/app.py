@@ -30,6 +30,7 @@ from eventlens.ftp import endpoints as ftp_endpoints
 from eventlens.ftp import internal as ftp_internal
 from eventlens.guests import endpoints as guests_endpoints
 from eventlens.guests import live as guests_live
+from eventlens.hiding import endpoints as hiding_endpoints
 from eventlens.jobs import after_commit
 from eventlens.jobs.queue import JobQueue, build_huey
 from eventlens.jobs.worker import start_embedded
@@ -51,6 +52,7 @@ from eventlens.web import (
     member_pages,
     notify_pages,
     oidc_pages,
+    removal_pages,
     settings_pages,
     webhook_pages,
 )
@@ -289,6 +291,8 @@ def create_app(
     app.include_router(photos_direct_endpoints.router)
     app.include_router(guests_endpoints.router)
     app.include_router(notify_endpoints.router)
+    app.include_router(hiding_endpoints.public_router)
+    app.include_router(hiding_endpoints.router)
     app.include_router(guests_live.router)
     app.include_router(ftp_endpoints.router)
     app.include_router(webhooks_endpoints.event_router)
@@ -307,5 +311,6 @@ def create_app(
     app.include_router(ftp_pages.router)
     app.include_router(webhook_pages.router)
     app.include_router(member_pages.router)
+    app.include_router(removal_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

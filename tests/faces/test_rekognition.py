@@ -427,3 +427,34 @@ def test_an_event_without_indexed_photos_answers_without_calling_aws(
         TestClient(rek_app, base_url="https://testserver"), event["slug"], (dataset / SELFIE).read_bytes()
     )
     assert r.status_code == 200 and r.json()["matches"] == []
+
+
+def test_hidden_faces_are_left_out_of_its_answers_and_removal_by_selfie_is_409(
+    rc: TestClient, rek_app: Any, rek: Rek, dataset: Path
+) -> None:
+    from eventlens.hiding import service as hiding
+
+    ev = _indexed_event(rc, rek_app, rek, dataset)
+    a, b, _c = ev["photos"]
+    (fa,), (fb,), _ = ev["faces"]
+    with session_scope(rek_app.state.ctx.sessions) as db:
+        hidden = hiding.hide_faces(
+            db,
+            uuid.UUID(ev["id"]),
+            [f.id for f in _faces(rek_app, a)],
+            photos_too=False,
+            source="photographer",
+        )
+    assert len(hidden.face_ids) == 1
+    selfie = (dataset / SELFIE).read_bytes()
+    guest = TestClient(rek_app, base_url="https://testserver")
+    rek.search(ev["id"], {fa: 99.2, fb: 95.5})  # AWS still holds the face: the database drops it
+    r = _search(guest, ev["slug"], selfie)
+    assert [m["photo_id"] for m in r.json()["matches"]] == [b]
+    r = guest.post(
+        f"/api/public/events/{ev['slug']}/removals",
+        files=[("selfie", ("me.jpg", selfie, "image/jpeg"))],
+        data={"confirm": "true"},
+    )
+    assert_error(r, 409, "removal_unavailable")
+    assert len(rek.images) == 4, "three photos indexed, one search: the removal sent nothing to AWS"

@@ -1,4 +1,4 @@
-"""Queries for faces: what the index loads (searchable faces only), a photo's faces, and the faces and
+"""Queries for faces: what the index loads (searchable, not hidden faces only), a photo's faces, and the faces and
 collections an external index (Rekognition) holds."""
 
 from __future__ import annotations
@@ -32,7 +32,10 @@ class FaceRepository:
     def searchable_count(self, event_id: uuid.UUID, engine_id: str) -> int:
         """How many faces a search of the event goes through (a scan: not on the local search path)."""
         q = select(func.count()).where(
-            Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true()
+            Face.event_id == event_id,
+            Face.engine_id == engine_id,
+            Face.searchable == true(),
+            Face.hidden_by.is_(None),
         )
         return int(self.db.scalar(q) or 0)
 
@@ -70,7 +73,12 @@ class FaceRepository:
             Face.embedding,
             type_coerce(Face.created_at, DateTime()),  # zone added to the few that are kept
             type_coerce(Face.id, String),
-        ).where(Face.event_id == event_id, Face.engine_id == engine_id, Face.searchable == true())
+        ).where(
+            Face.event_id == event_id,
+            Face.engine_id == engine_id,
+            Face.searchable == true(),
+            Face.hidden_by.is_(None),  # hidden people (hiding/service.py) are never matched
+        )
         if after is not None:
             q = q.where(Face.created_at > after)
         # Core, not ORM: no per-row wrapping.
@@ -132,6 +140,7 @@ class FaceRepository:
             q = select(Face.external_id, Face.photo_id, Face.box_x, Face.box_y, Face.box_w, Face.box_h).where(
                 Face.event_id == event_id,
                 Face.searchable == true(),
+                Face.hidden_by.is_(None),
                 Face.external_id.in_(ids[start : start + ID_CHUNK]),
             )
             found += [

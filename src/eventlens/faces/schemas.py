@@ -21,6 +21,9 @@ class FaceRead(BaseModel):
     engine_version: str
     searchable: bool = Field(description="False: detected, but too small or blurred to be matched")
     skip_reason: str | None = Field(description="Why it is not searchable: `too_small` or `blurry`")
+    hidden: bool = Field(
+        False, description="Hidden from every search: the person was hidden or asked to be removed"
+    )
 
     @classmethod
     def of(cls, face: Face) -> FaceRead:
@@ -36,6 +39,7 @@ class FaceRead(BaseModel):
             engine_version=face.engine_version,
             searchable=face.searchable,
             skip_reason=face.skip_reason,
+            hidden=face.hidden_by is not None,
         )
 
 

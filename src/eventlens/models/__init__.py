@@ -4,6 +4,7 @@ from eventlens.models.api_token import ApiToken
 from eventlens.models.event import Event, EventStatus, FaceDetail
 from eventlens.models.event_member import EventMember, MemberRole
 from eventlens.models.face import Face
+from eventlens.models.face_block import BlockSource, FaceBlock, PhotoDecision
 from eventlens.models.face_collection import FaceCollection
 from eventlens.models.ftp_credential import FtpCredential
 from eventlens.models.guest_download import GuestDownload
@@ -18,11 +19,13 @@ from eventlens.models.webhook import DeliveryStatus, WebhookAttempt, WebhookDeli
 
 __all__ = [
     "ApiToken",
+    "BlockSource",
     "DeliveryStatus",
     "Event",
     "EventMember",
     "EventStatus",
     "Face",
+    "FaceBlock",
     "FaceCollection",
     "FaceDetail",
     "FtpCredential",
@@ -36,6 +39,7 @@ __all__ = [
     "NotifySubscription",
     "Photo",
     "PhotoBib",
+    "PhotoDecision",
     "PhotoSource",
     "PhotoStatus",
     "Role",

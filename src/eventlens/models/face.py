@@ -15,6 +15,8 @@ class Face(Base):
 
     A face too small or too blurred to recognise is kept (its box shows on the dashboard) with
     ``searchable`` false and the reason in ``skip_reason``; the search index never loads it.
+    A hidden face (``hidden_by``: the person asked not to be found, or the photographer hid them) is
+    kept out of every search the same way, until it is unhidden (``hiding/service.py``).
     Engines without embeddings (Rekognition) store an empty ``embedding`` and their own id of the face.
     """
 
@@ -39,4 +41,7 @@ class Face(Base):
     skip_reason: Mapped[str | None] = mapped_column(String(20))  # too_small | blurry | low_quality
     # The face's id in an external index (Rekognition's FaceId), to delete it there with the photo.
     external_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    hidden_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("face_blocks.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -76,7 +76,10 @@ class NotifyRepository:
         return list(
             self.db.scalars(
                 select(Face.embedding).where(
-                    Face.photo_id == photo_id, Face.engine_id == engine_id, Face.searchable.is_(True)
+                    Face.photo_id == photo_id,
+                    Face.engine_id == engine_id,
+                    Face.searchable.is_(True),
+                    Face.hidden_by.is_(None),
                 )
             )
         )

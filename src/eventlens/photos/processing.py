@@ -26,6 +26,7 @@ from eventlens.bibs.service import after_indexed as queue_bib_reading
 from eventlens.context import AppContext
 from eventlens.db import session_scope, utcnow
 from eventlens.faces.service import DELETE_JOB, forget_photo_faces
+from eventlens.hiding.service import hide_on_arrival, match_threshold
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoSource, PhotoStatus
 from eventlens.notify import service as notify_service
 from eventlens.photos import direct, imaging, keys
@@ -152,6 +153,8 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
             return
         forget_photo_faces(db, owned)  # the faces of the previous run, when reprocessed
         repo.replace_faces(owned, faces)
+        # A person hidden from the event's search stays hidden in new and reprocessed photos.
+        hide_on_arrival(db, owned, faces, match_threshold(ctx.faces))
         owned.status = PhotoStatus.indexed
         # Faces a guest can be found by; the rest (too small, blurred) are listed by the faces API.
         owned.face_count = sum(1 for f in faces if f.searchable)

@@ -19,6 +19,7 @@ from eventlens.events import service
 from eventlens.events.branding import branding_of
 from eventlens.events.links import guest_url, is_loopback
 from eventlens.events.permissions import Access, Action, allows
+from eventlens.hiding.service import removal_requests
 from eventlens.members.service import list_members
 from eventlens.models import Event, PhotoStatus
 from eventlens.photos.listing import PhotoSort, photo_page
@@ -77,6 +78,7 @@ def event_page_response(
         role=access,
         can=can,
         members=list_members(db, event),
+        removals=removal_requests(db, event),
         member_form=member_form or {},
         tab=tab,
         live_screens=ctx.live_viewers.count(event.id),

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from eventlens.context import Ctx
 from eventlens.errors import NotFound
 from eventlens.guests.dependencies import Guests
+from eventlens.hiding import service as hiding
 from eventlens.notify import service as notify
 from eventlens.notify.dependencies import Notify
 from eventlens.web.rendering import render, t
@@ -31,4 +32,6 @@ def guest_page(slug: str, request: Request, guests: Guests, ctx: Ctx, notify_con
         strings=t.subset("guest."),
         notify_offered=notify.offered_on_page(ctx.sessions, ctx.faces, notify_config, slug),
         consent_text=notify.CONSENT_TEXT,
+        removal_offered=hiding.removal_offered(ctx.faces),
+        confirm_text=hiding.CONFIRM_TEXT,
     )

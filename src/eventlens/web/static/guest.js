@@ -290,6 +290,13 @@ $("add-selfie").addEventListener("click", () => {
   $("camera-open").focus();
 });
 
+// removal.js: the guest asked to be removed from the search; the results shown predate that.
+document.addEventListener("guest:removed", () => {
+  selfies = [];
+  setAdding(false);
+  show("results", false);
+});
+
 $("again").addEventListener("click", () => {
   selfies = [];
   setAdding(false);
