@@ -294,3 +294,18 @@ def test_renditions_go_with_the_photo_and_the_event(
     assert all(f"/{other}/" in k for k in _stored(app, event)) and len(_stored(app, event)) == 2
     assert client.delete(f"/api/events/{event['id']}").status_code in (200, 204)
     assert _stored(app, event) == {}
+
+
+def test_text_no_font_can_draw_is_refused_naming_the_characters(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A server with no system fonts: only Pillow's bundled one, which has plain ASCII letters only.
+    monkeypatch.setattr(fonts, "available", lambda: (fonts.PILLOW_DEFAULT,))
+    signup(client)
+    event = create_event(client)
+    url = f"/api/events/{event['id']}"
+    assert client.patch(url, json={"watermark": MARK | {"text": "(c) Pat 2026"}}).status_code == 200
+    for text, named in (("Café", "é"), ("งาน", "ง")):
+        err = assert_error(client.patch(url, json={"watermark": {"text": text}}), 422, "validation_error")
+        assert named in err["message"] and err["details"][0]["field"] == "watermark.text"
+    assert client.get(url).json()["watermark"]["text"] == "(c) Pat 2026"
