@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from PIL import Image, ImageOps
 from sqlalchemy.orm import Session
 
@@ -142,7 +143,7 @@ class Watermarks:
             data = f.read()
         with Image.open(io.BytesIO(data)) as im, budget.reserve(im.width * im.height * 4 * 3):
             base = im.convert("RGB")
-            render.stamp(base, drawing.mark, font=drawing.font, logo=self._logo(drawing))
+            render.stamp(base, drawing.mark, font=drawing.font, logo=self.logo(drawing))
             made = imaging.renditions_of(base)
         self.storage.put_stream(
             rendition_key(photo, drawing, "preview"), io.BytesIO(made.preview_webp), "image/webp"
@@ -162,7 +163,7 @@ class Watermarks:
             with self.storage.open(photo.object_key) as f:
                 shutil.copyfileobj(f, src, 1024 * 1024)
             src.flush()
-            logo = self._logo(drawing)
+            logo = self.logo(drawing)
             # Decoded through the decode budget (imaging); upright and sRGB like the previews.
             image = imaging.load_for_analysis(Path(src.name), side).image
             try:
@@ -174,23 +175,22 @@ class Watermarks:
             out.flush()
             self.storage.put_file(key, Path(out.name), "image/jpeg")
 
-    def _logo(self, drawing: Plan) -> Image.Image | None:
-        """The logo with its transparency (from the original: previews are flattened on white)."""
-        photo = drawing.logo
-        if photo is None:
-            return None
-        pixels = (photo.width or 0) * (photo.height or 0)
-        key = (
-            photo.object_key if 0 < pixels <= _LOGO_MAX_PIXELS else keys.preview_key(photo.event_id, photo.id)
-        )
-        with self.storage.open(key) as f:
-            data = f.read()
-        with Image.open(io.BytesIO(data)) as im, budget.reserve(max(pixels, 1) * 4 * 2):
-            im.draft("RGB", (LOGO_SIDE, LOGO_SIDE))  # a JPEG logo decodes at a reduced scale
-            upright = ImageOps.exif_transpose(im)
-            logo = upright.convert("RGBA")
-        logo.thumbnail((LOGO_SIDE, LOGO_SIDE))
-        return logo
+    def logo(self, drawing: Plan) -> Image.Image | None:
+        return load_logo(self.storage, drawing.logo) if drawing.logo is not None else None
+
+
+def load_logo(storage: ObjectStore, photo: Photo) -> Image.Image:
+    """The logo with its transparency (from the original: previews are flattened on white)."""
+    pixels = (photo.width or 0) * (photo.height or 0)
+    key = photo.object_key if 0 < pixels <= _LOGO_MAX_PIXELS else keys.preview_key(photo.event_id, photo.id)
+    with storage.open(key) as f:
+        data = f.read()
+    with Image.open(io.BytesIO(data)) as im, budget.reserve(max(pixels, 1) * 4 * 2):
+        im.draft("RGB", (LOGO_SIDE, LOGO_SIDE))  # a JPEG logo decodes at a reduced scale
+        upright = ImageOps.exif_transpose(im)
+        logo = upright.convert("RGBA")
+    logo.thumbnail((LOGO_SIDE, LOGO_SIDE))
+    return logo
 
 
 def forget_stale(storage: ObjectStore, event_id: uuid.UUID, keep: str | None) -> int:
@@ -218,3 +218,23 @@ def current_fingerprint(db: Session, event_id: uuid.UUID) -> str | None:
     event = db.get(Event, event_id)
     drawing = plan(event, logo_of(db, event)) if event is not None else None
     return drawing.fingerprint if drawing else None
+
+
+SAMPLE_SIZE = (480, 320)
+
+
+def sample(db: Session, storage: ObjectStore, event: Event, mark: Watermark) -> bytes:
+    """A small WebP of ``mark`` (saved or not) on a neutral sample, for the settings form's preview."""
+    width, height = SAMPLE_SIZE
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    sky = np.stack([90 + 80 * x / width, 120 + 60 * y / height, 170 - 40 * x / width], axis=-1)
+    image = Image.fromarray(sky.clip(0, 255).astype(np.uint8), "RGB")
+    logo_row = logo_of(db, event) if mark.kind == "logo" else None
+    text_ok = mark.kind == "text" and mark.text.strip()
+    if text_ok or logo_row is not None:
+        font = fonts.font_for(mark.text) or fonts.PILLOW_DEFAULT
+        logo = load_logo(storage, logo_row) if logo_row is not None else None
+        render.stamp(image, mark, font=font, logo=logo)
+    buf = io.BytesIO()
+    image.save(buf, format="WEBP", quality=80)
+    return buf.getvalue()

@@ -22,6 +22,7 @@ from eventlens.events.permissions import Access, Action, allows
 from eventlens.members.service import list_members
 from eventlens.models import Event, PhotoStatus
 from eventlens.photos.listing import PhotoSort, photo_page
+from eventlens.watermark.settings import downloads_of, watermark_of
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
 from eventlens.web.webhook_panel import panel_context as webhook_panel
@@ -81,6 +82,8 @@ def event_page_response(
         tab=tab,
         live_screens=ctx.live_viewers.count(event.id),
         branding=branding_of(event),
+        watermark=watermark_of(event),
+        downloads=downloads_of(event),
         flashes=flashes or [],
         errors=errors or [],
     )
