@@ -86,8 +86,8 @@ async def cover(slug: str, guests: Guests, ctx: Ctx) -> Response:
     """The event's cover photo (its preview), chosen by the photographer; public like the event's name.
 
     Watermarked like the other guest previews when the event's watermark is on."""
-    found = await ctx.cpu.run(guests.cover_image, slug)
-    return _guest_response(ctx, found, "preview")
+    found = await run_in_threadpool(guests.cover_image, slug)
+    return await _guest_response(ctx, guests, found, "preview")
 
 
 @router.get(
@@ -216,26 +216,33 @@ async def guest_image(
     With the event's watermark on, previews and thumbnails carry it. `download` follows the event's
     `downloads`: the original, a full-size watermarked JPEG, or 403 `downloads_off`.
     """
-    # Drawing a watermark decodes a photo: on the CPU pool, like selfie decoding.
-    found = await ctx.cpu.run(
+    found = await run_in_threadpool(
         guests.image, slug, photo_id, "full" if variant == "download" else variant, code=code, guest_pass=t
     )
-    return _guest_response(ctx, found, variant)
+    return await _guest_response(ctx, guests, found, variant)
 
 
-def _guest_response(ctx: Ctx, found: GuestImage, variant: str) -> Response:
+async def _guest_response(ctx: Ctx, guests: Guests, found: GuestImage, variant: str) -> Response:
     photo = found.photo
-    if found.watermarked is None:
+    # Opening a stored object blocks (a file, or S3): in the thread pool, as the other routes do.
+    if found.drawing is None:
         if variant == "download":
-            return image_response(ctx, photo, "original", download=True)
-        return image_response(ctx, photo, "preview" if variant == "preview" else "thumbnail")
-    if variant == "download":
-        return object_response(
-            ctx, found.watermarked, "image/jpeg", variant_name(photo, "", "jpg"), attachment=True
+            return await run_in_threadpool(image_response, ctx, photo, "original", download=True)
+        return await run_in_threadpool(
+            image_response, ctx, photo, "preview" if variant == "preview" else "thumbnail"
         )
-    return object_response(
-        ctx, found.watermarked, "image/webp", variant_name(photo, f"-{variant}", "webp"), attachment=False
+    drawn: Literal["preview", "thumbnail", "full"] = (
+        "full" if variant == "download" else "preview" if variant == "preview" else "thumbnail"
     )
+    key = await run_in_threadpool(guests.marks.stored, photo, found.drawing, drawn)
+    if key is None:
+        # Drawing decodes a photo: on the CPU pool, like selfie decoding, never the event loop.
+        key = await ctx.cpu.run(guests.marks.rendition, photo, found.drawing, drawn)
+    if variant == "download":
+        name, mime = variant_name(photo, "", "jpg"), "image/jpeg"
+    else:
+        name, mime = variant_name(photo, f"-{variant}", "webp"), "image/webp"
+    return await run_in_threadpool(object_response, ctx, key, mime, name, attachment=variant == "download")
 
 
 _ZIP_BODY = {

@@ -74,7 +74,7 @@ class GuestImage:
     """Which stored object answers a guest's image request, and how to name it."""
 
     photo: Photo
-    watermarked: str | None  # the key of the watermarked rendition; None: the photo's own objects
+    drawing: watermarks.Plan | None  # how to watermark it; None: serve the photo's own objects
 
 
 @dataclass(frozen=True)
@@ -298,20 +298,18 @@ class GuestService:
     ) -> GuestImage:
         """What answers a guest's ``preview``, ``thumbnail`` or ``full`` (the download) of a photo.
 
-        With the event's watermark on, previews and thumbnails are the watermarked renditions, drawn on
-        the first request and stored (blocking: call it on the CPU pool). A download follows the
-        event's ``downloads``: the original, the watermarked full-size JPEG, or 403 when off.
+        With the event's watermark on, previews and thumbnails are the watermarked renditions (drawn
+        by ``marks.rendition`` on the first request, then stored). A download follows the event's
+        ``downloads``: the original, the watermarked full-size JPEG, or 403 when off.
         """
         event, photo = self._photo(
             slug, photo_id, code=code, guest_pass=guest_pass, download=variant == "full"
         )
         wanted = variant != "full" or downloads_of(event) == "watermarked"
         drawing = self._plan(event) if wanted else None
-        if drawing is None:
-            return GuestImage(photo, None)
-        if not photo.has_preview:
+        if drawing is not None and not photo.has_preview:
             raise ApiError(404, "not_ready", "The preview is not made yet; the photo is still processing.")
-        return GuestImage(photo, self.marks.rendition(photo, drawing, variant))
+        return GuestImage(photo, drawing)
 
     def cover_image(self, slug: str) -> GuestImage:
         """The cover's preview, watermarked like every other guest preview when the mark is on."""
@@ -321,10 +319,7 @@ class GuestService:
             cover = self._cover_of(repo, event) if event else None
         if event is None or cover is None:
             raise NotFound("cover")
-        drawing = self._plan(event)
-        if drawing is None or not cover.has_preview:
-            return GuestImage(cover, None)
-        return GuestImage(cover, self.marks.rendition(cover, drawing, "preview"))
+        return GuestImage(cover, self._plan(event) if cover.has_preview else None)
 
     def _plan(self, event: Event) -> watermarks.Plan | None:
         if not event.settings or not (event.settings.get("watermark") or {}).get("enabled"):

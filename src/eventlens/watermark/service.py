@@ -114,6 +114,11 @@ class Watermarks:
         self.storage = storage
         self.work_dir = work_dir
 
+    def stored(self, photo: Photo, drawing: Plan, variant: Variant) -> str | None:
+        """The rendition's key when it is in the store already (no drawing), else None."""
+        key = rendition_key(photo, drawing, variant)
+        return key if self.storage.exists(key) else None
+
     def rendition(self, photo: Photo, drawing: Plan, variant: Variant) -> str:
         """The key of the photo's watermarked ``variant``, drawn and stored first when it is not there."""
         key = rendition_key(photo, drawing, variant)
