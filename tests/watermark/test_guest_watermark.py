@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import threading
+import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -12,6 +15,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from eventlens import metrics
+from eventlens.photos import keys, leftovers
 from eventlens.watermark import fonts, render
 from eventlens.watermark.settings import Watermark
 from tests.factories import assert_error, create_event, fetch, gradient_jpeg, run_jobs, signup, upload
@@ -309,3 +313,33 @@ def test_text_no_font_can_draw_is_refused_naming_the_characters(
         err = assert_error(client.patch(url, json={"watermark": {"text": text}}), 422, "validation_error")
         assert named in err["message"] and err["details"][0]["field"] == "watermark.text"
     assert client.get(url).json()["watermark"]["text"] == "(c) Pat 2026"
+
+
+def test_first_requests_at_once_draw_once(
+    client: TestClient, app: Any, new_client: Any, published: tuple[dict[str, Any], list[str]]
+) -> None:
+    event, (photo, _other) = published
+    client.patch(f"/api/events/{event['id']}", json={"watermark": MARK, "downloads": "watermarked"})
+    guests = [new_client() for _ in range(4)]
+    barrier = threading.Barrier(len(guests))
+    before = (_renders("small"), _renders("full"))
+
+    def ask(guest: TestClient, variant: str) -> bytes:
+        barrier.wait()
+        got = fetch(guest, _url(event, photo, variant))
+        assert got.status_code == 200, got.text
+        return bytes(got.content)
+
+    for variant in ("preview", "download"):
+        with ThreadPoolExecutor(len(guests)) as pool:
+            bodies = list(pool.map(ask, guests, [variant] * len(guests)))
+        assert len(set(bodies)) == 1  # every guest got the same, whole rendition
+        barrier.reset()
+    assert (_renders("small"), _renders("full")) == (before[0] + 1, before[1] + 1)
+
+
+def test_the_leftovers_sweep_knows_whose_rendition_it_is() -> None:
+    photo = uuid.uuid4()
+    key = keys.watermarked_key(uuid.uuid4(), photo, "0123456789abcdef", "preview.webp")
+    assert leftovers._photo_of(key) == photo
+    assert leftovers._photo_of(f"events/{uuid.uuid4()}/watermarked/not-a-photo/x.webp") is None

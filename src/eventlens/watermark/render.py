@@ -77,7 +77,7 @@ def _places(mark: Watermark, size: tuple[int, int], mark_size: tuple[int, int]) 
             return [((width - mw) // 2, (height - mh) // 2)]
         case "tiled":
             step_x = mw + max(1, round(mw * _TILE_GAP))
-            step_y = mh + max(1, round(mh * _TILE_GAP * 2))
+            step_y = mh + max(1, round(mh * _TILE_GAP * 3))
             rows = math.ceil(height / step_y) + 1
             cols = math.ceil(width / step_x) + 1
             # Every other row shifted by half a step: no clean column runs down the photo.
