@@ -30,11 +30,12 @@ from PIL import Image, ImageOps
 from sqlalchemy.orm import Session
 
 from eventlens import metrics
+from eventlens.errors import NotFound
 from eventlens.events.branding import branding_of
 from eventlens.models import Event, Photo
 from eventlens.photos import imaging, keys
 from eventlens.photos.decode_budget import budget
-from eventlens.storage.base import ObjectStore
+from eventlens.storage.base import ObjectNotFound, ObjectStore
 from eventlens.watermark import fonts, render
 from eventlens.watermark.settings import Watermark, active, fingerprint
 
@@ -130,10 +131,13 @@ class Watermarks:
             if self.storage.exists(key):  # drawn by whoever held the lock before us
                 return key
             started = time.perf_counter()
-            if variant == "full":
-                self._draw_full(photo, drawing, key)
-            else:
-                self._draw_small(photo, drawing)
+            try:
+                if variant == "full":
+                    self._draw_full(photo, drawing, key)
+                else:
+                    self._draw_small(photo, drawing)
+            except ObjectNotFound as exc:  # deleted meanwhile, or its preview is being made again
+                raise NotFound("image") from exc
             metrics.WATERMARK_RENDERS.labels("full" if variant == "full" else "small").inc()
             log.info(
                 "watermark.drawn photo=%s variant=%s ms=%d",
