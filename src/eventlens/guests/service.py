@@ -260,21 +260,11 @@ class GuestService:
 
     # --- downloads --------------------------------------------------------------------------------
 
-    def photo(
-        self,
-        slug: str,
-        photo_id: uuid.UUID,
-        *,
-        code: str | None,
-        guest_pass: str | None,
-        download: bool = False,
-    ) -> Photo:
-        """One ready photo of the event; ``download`` counts it as a guest download."""
-        return self._photo(slug, photo_id, code=code, guest_pass=guest_pass, download=download)[1]
-
     def _photo(
         self, slug: str, photo_id: uuid.UUID, *, code: str | None, guest_pass: str | None, download: bool
     ) -> tuple[Event, Photo]:
+        """One ready photo of the event, with the event; ``download`` counts it as a guest download
+        (after checking the event allows them)."""
         event = self.open(slug, code=code, guest_pass=guest_pass)
         if download:
             self._require_downloads(event)
@@ -322,7 +312,7 @@ class GuestService:
         return GuestImage(cover, self._plan(event) if cover.has_preview else None)
 
     def _plan(self, event: Event) -> watermarks.Plan | None:
-        if not event.settings or not (event.settings.get("watermark") or {}).get("enabled"):
+        if active(event) is None:
             return None
         with session_scope(self.read_sessions) as db:
             logo = watermarks.logo_of(db, event)
