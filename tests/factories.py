@@ -99,3 +99,26 @@ def settings_env(settings: Any, **overrides: object) -> dict[str, str]:
             value = "true" if value else "false"
         env[f"EVENTLENS_{name.upper()}"] = str(value)
     return env
+
+
+def gradient_jpeg(width: int = 800, height: int = 600, seed: int = 0) -> bytes:
+    """A small, smooth JPEG (no faces), different for each ``seed``: re-encoding it adds little noise, so
+    a test can tell a drawn mark from compression."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    phase = seed * 0.7
+    rgb = np.stack(
+        [
+            96 + 64 * np.sin(x / width * 3.1 + phase),
+            96 + 64 * np.cos(y / height * 2.3 + phase),
+            80 + 48 * np.sin((x + y) / (width + height) * 4.0),
+        ],
+        axis=-1,
+    )
+    buf = io.BytesIO()
+    Image.fromarray(rgb.clip(0, 255).astype(np.uint8), "RGB").save(buf, "JPEG", quality=95)
+    return buf.getvalue()

@@ -26,6 +26,11 @@ LEFTOVERS = Counter(
     "eventlens_leftovers_removed",
     "Crash leftovers removed (spool parts, work files, temp and orphan objects)",
 )
+WATERMARK_RENDERS = Counter(
+    "eventlens_watermark_renders",
+    "Watermarked renditions drawn (each is then served from the store): small (preview and thumbnail) or full",
+    ["size"],
+)
 EVENTS_EXPIRED = Counter("eventlens_events_expired", "Events deleted because their retention ran out")
 EXPIRED_PHOTOS = Counter("eventlens_expired_photos", "Photos deleted with events whose retention ran out")
 SEARCH_SECONDS = Histogram(

@@ -12,6 +12,7 @@ from eventlens.bibs import formats as bib_formats
 from eventlens.events import slugs
 from eventlens.events.branding import Branding, BrandingUpdate
 from eventlens.models import EventStatus, FaceDetail
+from eventlens.watermark.settings import Downloads, Watermark, WatermarkUpdate
 
 # Events happen in a human lifetime; the bounds also keep "+ retention days" far from datetime's limits.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -110,6 +111,21 @@ class EventUpdate(_EventFields):
     branding: BrandingUpdate | None = Field(
         None, description="Logo and accent colour of the guest page and live screen; null clears both"
     )
+    watermark: WatermarkUpdate | None = Field(
+        None,
+        description=(
+            "A mark burnt into guest previews and thumbnails (and downloads, with `downloads: "
+            "watermarked`): the fields sent change, null turns it off. A `logo` mark needs "
+            "`branding.logo_photo_id`. README: Watermark."
+        ),
+    )
+    downloads: Downloads | None = Field(
+        None,
+        description=(
+            "What guests download: `original` (default), `watermarked` (a full-size JPEG with the "
+            "mark; needs the watermark on) or `off` (403 `downloads_off`)."
+        ),
+    )
 
 
 class PhotoCounts(BaseModel):
@@ -147,6 +163,8 @@ class EventRead(BaseModel):
     bib_digits: str = bib_formats.DEFAULT_DIGITS
     cover_photo_id: uuid.UUID | None
     branding: Branding = Field(default_factory=Branding)
+    watermark: Watermark = Field(default_factory=Watermark)
+    downloads: Downloads = "original"
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None

@@ -26,6 +26,7 @@ from eventlens.events.rules import (  # noqa: F401 (one import point)
 )
 from eventlens.events.schemas import EventCounts, EventCreate, EventRead, EventUpdate, dump
 from eventlens.faces.service import forget_event_collections
+from eventlens.jobs.after_commit import enqueue_after_commit
 from eventlens.members.repository import MemberRepository
 from eventlens.models import Event, EventStatus, FaceDetail, Photo, User
 from eventlens.notify.service import enabled_for as notify_enabled
@@ -34,6 +35,8 @@ from eventlens.pagination import decode_cursor, encode_cursor
 from eventlens.photos.keys import event_prefix
 from eventlens.photos.service import reprocess
 from eventlens.storage.base import ObjectStore
+from eventlens.watermark import settings as watermark
+from eventlens.watermark.jobs import FORGET_STALE_JOB
 from eventlens.webhooks.publisher import publish
 
 log = logging.getLogger("eventlens.events")
@@ -143,6 +146,16 @@ def update_event(db: Session, event: Event, data: EventUpdate) -> Event:
         branding.apply(
             db, event, changes["branding"] or branding.BrandingUpdate(logo_photo_id=None, accent=None)
         )
+    look_before = (watermark.watermark_of(event), branding.branding_of(event).logo_photo_id)
+    if "watermark" in changes:
+        watermark.apply(event, changes["watermark"])
+    if "downloads" in changes:
+        watermark.set_downloads(event, changes["downloads"])
+    if {"watermark", "downloads", "branding"} & set(changes):
+        watermark.check(event)  # on the event as it will be saved: a logo to use, text to draw
+    if look_before != (watermark.watermark_of(event), branding.branding_of(event).logo_photo_id):
+        # Renditions drawn with the old look are not asked for again: a job removes them.
+        enqueue_after_commit(db, FORGET_STALE_JOB, str(event.id))
     detail_changed = False
     if "face_detail" in changes:
         if changes["face_detail"] is None:
@@ -248,6 +261,8 @@ def to_read(event: Event, counts: EventCounts, base_url: str, role: Access | Non
         bib_digits=str(bib_settings.of(event).format),
         cover_photo_id=event.cover_photo_id,
         branding=branding.branding_of(event),
+        watermark=watermark.watermark_of(event),
+        downloads=watermark.downloads_of(event),
         created_at=event.created_at,
         updated_at=event.updated_at,
         published_at=event.published_at,

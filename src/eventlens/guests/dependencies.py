@@ -24,6 +24,7 @@ def get_guests(ctx: Ctx) -> GuestService:
             search_per_event=settings.search_rate_limit_event,
             access_per_client=settings.login_rate_limit,
         ),
+        work_dir=settings.data_dir / "work",
     )
 
 

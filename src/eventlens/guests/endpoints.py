@@ -27,10 +27,10 @@ from eventlens.guests.schemas import (
     SearchResult,
 )
 from eventlens.guests.selfie import MAX_SELFIES, read_selfies
-from eventlens.guests.service import SearchOutcome
+from eventlens.guests.service import GuestImage, SearchOutcome
 from eventlens.openapi import BINARY, REDIRECT, content, errors, multipart_body
 from eventlens.photos.filenames import content_disposition
-from eventlens.photos.images import MEDIA_TYPES, image_response
+from eventlens.photos.images import MEDIA_TYPES, image_response, object_response, variant_name
 
 router = APIRouter(prefix="/api/public/events", tags=["guests"])
 
@@ -82,9 +82,12 @@ def check_access(slug: str, request: Request, guests: Guests, code: AccessCode =
     response_class=Response,
     responses=content("image/webp", description="The cover's preview.") | REDIRECT | errors(404, 422),
 )
-def cover(slug: str, guests: Guests, ctx: Ctx) -> Response:
-    """The event's cover photo (its preview), chosen by the photographer; public like the event's name."""
-    return image_response(ctx, guests.cover(slug), "preview")
+async def cover(slug: str, guests: Guests, ctx: Ctx) -> Response:
+    """The event's cover photo (its preview), chosen by the photographer; public like the event's name.
+
+    Watermarked like the other guest previews when the event's watermark is on."""
+    found = await run_in_threadpool(guests.cover_image, slug)
+    return await _guest_response(ctx, guests, found, "preview")
 
 
 @router.get(
@@ -192,11 +195,14 @@ def _search_result(outcome: SearchOutcome) -> SearchResult:
 @router.get(
     "/{slug}/photos/{photo_id}/{variant}",
     response_class=Response,
-    responses=content(*MEDIA_TYPES, description="The image; `download` is the original as a file.")
+    responses=content(
+        *MEDIA_TYPES,
+        description="The image; `download` is the original (or, per the event, a watermarked JPEG) as a file.",
+    )
     | REDIRECT
     | errors(403, 404, 422, 429),
 )
-def guest_image(
+async def guest_image(
     slug: str,
     photo_id: uuid.UUID,
     variant: Literal["preview", "thumbnail", "download"],
@@ -205,11 +211,38 @@ def guest_image(
     code: AccessCode = None,
     t: GuestPass = None,
 ) -> Response:
-    """A photo of a published event: `preview`, `thumbnail`, or `download` (the original, as a file)."""
+    """A photo of a published event: `preview`, `thumbnail`, or `download` (as a file).
+
+    With the event's watermark on, previews and thumbnails carry it. `download` follows the event's
+    `downloads`: the original, a full-size watermarked JPEG, or 403 `downloads_off`.
+    """
+    found = await run_in_threadpool(
+        guests.image, slug, photo_id, "full" if variant == "download" else variant, code=code, guest_pass=t
+    )
+    return await _guest_response(ctx, guests, found, variant)
+
+
+async def _guest_response(ctx: Ctx, guests: Guests, found: GuestImage, variant: str) -> Response:
+    photo = found.photo
+    # Opening a stored object blocks (a file, or S3): in the thread pool, as the other routes do.
+    if found.drawing is None:
+        if variant == "download":
+            return await run_in_threadpool(image_response, ctx, photo, "original", download=True)
+        return await run_in_threadpool(
+            image_response, ctx, photo, "preview" if variant == "preview" else "thumbnail"
+        )
+    drawn: Literal["preview", "thumbnail", "full"] = (
+        "full" if variant == "download" else "preview" if variant == "preview" else "thumbnail"
+    )
+    key = await run_in_threadpool(guests.marks.stored, photo, found.drawing, drawn)
+    if key is None:
+        # Drawing decodes a photo: on the CPU pool, like selfie decoding, never the event loop.
+        key = await ctx.cpu.run(guests.marks.rendition, photo, found.drawing, drawn)
     if variant == "download":
-        photo = guests.photo(slug, photo_id, code=code, guest_pass=t, download=True)
-        return image_response(ctx, photo, "original", download=True)
-    return image_response(ctx, guests.photo(slug, photo_id, code=code, guest_pass=t), variant)
+        name, mime = variant_name(photo, "", "jpg"), "image/jpeg"
+    else:
+        name, mime = variant_name(photo, f"-{variant}", "webp"), "image/webp"
+    return await run_in_threadpool(object_response, ctx, key, mime, name, attachment=variant == "download")
 
 
 _ZIP_BODY = {
@@ -257,7 +290,10 @@ async def _download_request(request: Request) -> tuple[DownloadRequest, str | No
 @router.post(
     "/{slug}/download",
     response_class=StreamingResponse,
-    responses=content("application/zip", description="A ZIP of the originals, streamed.")
+    responses=content(
+        "application/zip",
+        description="A ZIP of the originals (or watermarked JPEGs, per the event), streamed.",
+    )
     | errors(400, 403, 404, 415, 422, 429),
     openapi_extra=_ZIP_BODY,
 )

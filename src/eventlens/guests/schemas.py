@@ -23,6 +23,11 @@ class PublicEvent(BaseModel):
     access_code_required: bool
     photo_count: int
     bib_search: bool = Field(False, description="Whether guests can search this event by bib number")
+    downloads: Literal["original", "watermarked", "off"] = Field(
+        "original",
+        description="What a download gives: the original, a watermarked JPEG, or nothing (`off`: 403)",
+    )
+    watermarked: bool = Field(False, description="Whether previews and thumbnails carry the event's mark")
 
 
 class FaceBox(BaseModel):

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 from zipstream import ZipStream
@@ -37,6 +38,8 @@ from eventlens.models import Event, Photo
 from eventlens.photos.filenames import zip_names
 from eventlens.ratelimit import RateLimiter
 from eventlens.storage.base import ObjectStore
+from eventlens.watermark import service as watermarks
+from eventlens.watermark.settings import active, downloads_of
 from eventlens.webhooks.publisher import publish
 
 log = logging.getLogger("eventlens.guests")
@@ -63,6 +66,17 @@ class SearchOutcome:
     bib_only: frozenset[uuid.UUID] = frozenset()  # found by the bib alone (no face match)
 
 
+DOWNLOADS_OFF = "The photographer has turned off downloads for this event."
+
+
+@dataclass(frozen=True)
+class GuestImage:
+    """Which stored object answers a guest's image request, and how to name it."""
+
+    photo: Photo
+    drawing: watermarks.Plan | None  # how to watermark it; None: serve the photo's own objects
+
+
 @dataclass(frozen=True)
 class GuestZip:
     filename: str
@@ -80,6 +94,7 @@ class GuestService:
         *,
         secret: str,
         limits: GuestLimits,
+        work_dir: Path,
     ) -> None:
         self.sessions = sessions
         self.read_sessions = read_sessions  # lock-free reads (db.py): a guest never waits for a writer
@@ -88,6 +103,7 @@ class GuestService:
         self.limiter = limiter
         self.secret = secret
         self.limits = limits
+        self.marks = watermarks.Watermarks(storage, work_dir)
 
     # --- the event --------------------------------------------------------------------------------
 
@@ -114,6 +130,8 @@ class GuestService:
                 access_code_required=event.access_code_hash is not None,
                 photo_count=repo.indexed_count(event.id),
                 bib_search=bib_settings.of(event).enabled,
+                downloads=downloads_of(event),
+                watermarked=active(event) is not None,
             )
 
     def cover(self, slug: str) -> Photo:
@@ -242,17 +260,14 @@ class GuestService:
 
     # --- downloads --------------------------------------------------------------------------------
 
-    def photo(
-        self,
-        slug: str,
-        photo_id: uuid.UUID,
-        *,
-        code: str | None,
-        guest_pass: str | None,
-        download: bool = False,
-    ) -> Photo:
-        """One ready photo of the event; ``download`` counts it as a guest download."""
+    def _photo(
+        self, slug: str, photo_id: uuid.UUID, *, code: str | None, guest_pass: str | None, download: bool
+    ) -> tuple[Event, Photo]:
+        """One ready photo of the event, with the event; ``download`` counts it as a guest download
+        (after checking the event allows them)."""
         event = self.open(slug, code=code, guest_pass=guest_pass)
+        if download:
+            self._require_downloads(event)
         with session_scope(self.sessions) as db:
             repo = GuestRepository(db)
             photos = repo.photos(event.id, [photo_id])
@@ -260,7 +275,55 @@ class GuestService:
                 raise NotFound("photo")
             if download:
                 repo.record_download(event.id, 1)
-        return photos[0]
+        return event, photos[0]
+
+    def image(
+        self,
+        slug: str,
+        photo_id: uuid.UUID,
+        variant: watermarks.Variant,
+        *,
+        code: str | None,
+        guest_pass: str | None,
+    ) -> GuestImage:
+        """What answers a guest's ``preview``, ``thumbnail`` or ``full`` (the download) of a photo.
+
+        With the event's watermark on, previews and thumbnails are the watermarked renditions (drawn
+        by ``marks.rendition`` on the first request, then stored). A download follows the event's
+        ``downloads``: the original, the watermarked full-size JPEG, or 403 when off.
+        """
+        event, photo = self._photo(
+            slug, photo_id, code=code, guest_pass=guest_pass, download=variant == "full"
+        )
+        wanted = variant != "full" or downloads_of(event) == "watermarked"
+        drawing = self._plan(event) if wanted else None
+        if drawing is not None and not photo.has_preview:
+            raise ApiError(404, "not_ready", "The preview is not made yet; the photo is still processing.")
+        return GuestImage(photo, drawing)
+
+    def cover_image(self, slug: str) -> GuestImage:
+        """The cover's preview, watermarked like every other guest preview when the mark is on."""
+        with session_scope(self.read_sessions) as db:
+            repo = GuestRepository(db)
+            event = repo.published(slug)
+            cover = self._cover_of(repo, event) if event else None
+        if event is None or cover is None:
+            raise NotFound("cover")
+        return GuestImage(cover, self._plan(event) if cover.has_preview else None)
+
+    def _plan(self, event: Event) -> watermarks.Plan | None:
+        if active(event) is None:
+            return None
+        with session_scope(self.read_sessions) as db:
+            logo = watermarks.logo_of(db, event)
+            if logo is not None:
+                db.expunge(logo)
+        return watermarks.plan(event, logo)
+
+    @staticmethod
+    def _require_downloads(event: Event) -> None:
+        if downloads_of(event) == "off":
+            raise ApiError(403, "downloads_off", DOWNLOADS_OFF)
 
     def zip(
         self,
@@ -272,16 +335,27 @@ class GuestService:
     ) -> GuestZip:
         """A ZIP of the chosen originals, made while it is sent (nothing built in memory or on disk)."""
         event = self.open(slug, code=code, guest_pass=guest_pass)
+        self._require_downloads(event)
         with session_scope(self.sessions) as db:
             repo = GuestRepository(db)
             photos = repo.photos(event.id, photo_ids)
             if not photos:
                 raise NotFound("photo")
             repo.record_download(event.id, len(photos))
+        drawing = self._plan(event) if downloads_of(event) == "watermarked" else None
         archive = ZipStream(sized=False)  # photos are already compressed: store them as they are
-        names = zip_names([p.original_filename for p in photos], [f"{p.id}.{p.extension}" for p in photos])
-        for photo, name in zip(photos, names, strict=True):
-            archive.add(self._lazy_chunks(photo.object_key), name)
+        if drawing is None:
+            names = zip_names(
+                [p.original_filename for p in photos], [f"{p.id}.{p.extension}" for p in photos]
+            )
+            for photo, name in zip(photos, names, strict=True):
+                archive.add(self._lazy_chunks(photo.object_key), name)
+        else:
+            names = zip_names(
+                [_as_jpeg(p.original_filename) for p in photos], [f"{p.id}.jpg" for p in photos]
+            )
+            for photo, name in zip(photos, names, strict=True):
+                archive.add(self._lazy_watermarked(photo, drawing), name)
         return GuestZip(filename=f"{event.slug}-photos.zip", chunks=archive)
 
     # --- helpers ----------------------------------------------------------------------------------
@@ -307,6 +381,16 @@ class GuestService:
             raise NotFound("event")
         return event
 
+    def _lazy_watermarked(self, photo: Photo, drawing: watermarks.Plan) -> Iterator[bytes]:
+        # Drawn (or found in the store) only when the ZIP reaches this photo, one at a time.
+        yield from self.storage.iter_chunks(self.marks.rendition(photo, drawing, "full"))
+
     def _lazy_chunks(self, key: str) -> Iterator[bytes]:
         # Opened only when the ZIP reaches this file: a 500-photo ZIP holds one object open at a time.
         yield from self.storage.iter_chunks(key)
+
+
+def _as_jpeg(name: str) -> str:
+    """The photo's file name with a .jpg extension: a watermarked copy is a JPEG whatever came in."""
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return f"{stem}.jpg"

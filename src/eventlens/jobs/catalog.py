@@ -5,4 +5,5 @@ import eventlens.events.tasks
 import eventlens.faces.tasks
 import eventlens.notify.tasks
 import eventlens.photos.tasks
+import eventlens.watermark.tasks
 import eventlens.webhooks.tasks  # noqa: F401

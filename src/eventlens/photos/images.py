@@ -36,7 +36,11 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
         mime, name = "image/webp", f"{stem}-{variant}.webp"
     # An original is whatever the uploader sent: always a file to save, never shown by the browser
     # (the dashboard and guest page display previews). Previews and thumbnails are ours: inline.
-    attachment = download or variant == "original"
+    return object_response(ctx, key, mime, name, attachment=download or variant == "original")
+
+
+def object_response(ctx: AppContext, key: str, mime: str, name: str, *, attachment: bool) -> Response:
+    """One stored object as the answer: streamed, or a redirect to a signed URL where the store has one."""
     disposition = content_disposition("attachment" if attachment else "inline", name)
     signed = ctx.storage.signed_url(key, disposition)  # S3 answers with the same header
     if signed:
@@ -52,6 +56,13 @@ def image_response(ctx: AppContext, photo: Photo, variant: Variant, *, download:
         "Content-Disposition": disposition,
     }
     return StreamingResponse(chunks, media_type=mime, headers=headers)
+
+
+def variant_name(photo: Photo, suffix: str, ext: str) -> str:
+    """``{stem}{suffix}.{ext}``, from the photo's cleaned file name."""
+    stored_name = clean_name(photo.original_filename, f"{photo.id}.{photo.extension}")
+    stem = stored_name.rsplit(".", 1)[0] if "." in stored_name.lstrip(".") else stored_name
+    return f"{stem}{suffix}.{ext}"
 
 
 def owned_image(

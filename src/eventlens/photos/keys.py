@@ -27,3 +27,14 @@ def all_keys(event_id: uuid.UUID, photo_id: uuid.UUID, ext: str) -> list[str]:
         preview_key(event_id, photo_id),
         thumbnail_key(event_id, photo_id),
     ]
+
+
+def watermarked_prefix(event_id: uuid.UUID, photo_id: uuid.UUID | None = None) -> str:
+    """Where a photo's watermarked renditions live (every photo's, without ``photo_id``)."""
+    base = f"events/{event_id}/watermarked/"
+    return base if photo_id is None else f"{base}{photo_id}/"
+
+
+def watermarked_key(event_id: uuid.UUID, photo_id: uuid.UUID, fingerprint: str, name: str) -> str:
+    """One watermarked rendition (``name``: preview.webp, thumb.webp, full.jpg) for one set of settings."""
+    return f"{watermarked_prefix(event_id, photo_id)}{fingerprint}.{name}"

@@ -49,12 +49,17 @@ def old_files(folder: Path, pattern: str, before: datetime) -> int:
 
 
 def _photo_of(key: str) -> uuid.UUID | None:
-    """The photo id in ``events/{event}/photos/{photo}.{rest}``; None for any other key."""
+    """The photo id in ``events/{event}/photos/{photo}.{rest}`` or a watermarked rendition's
+    ``events/{event}/watermarked/{photo}/{rest}``; None for any other key."""
     parts = key.split("/")
-    if len(parts) != 4 or parts[0] != "events" or parts[2] != "photos":
+    if len(parts) == 5 and parts[0] == "events" and parts[2] == "watermarked":
+        name = parts[3]
+    elif len(parts) == 4 and parts[0] == "events" and parts[2] == "photos":
+        name = parts[3].split(".", 1)[0]
+    else:
         return None
     try:
-        return uuid.UUID(parts[3].split(".", 1)[0])
+        return uuid.UUID(name)
     except ValueError:
         return None
 

@@ -173,6 +173,7 @@ def delete_photo(db: Session, storage: ObjectStore, photo: Photo) -> None:
     """Remove the photo's objects, then its row (faces go with it). Objects first: a failure keeps the row."""
     for key in keys.all_keys(photo.event_id, photo.id, photo.extension):
         storage.delete(key)
+    storage.delete_prefix(keys.watermarked_prefix(photo.event_id, photo.id))
     event = db.get(Event, photo.event_id)
     if event is not None and event.cover_photo_id == photo.id:
         event.cover_photo_id = None

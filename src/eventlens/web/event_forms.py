@@ -9,11 +9,13 @@ from fastapi import APIRouter, Form
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from eventlens.context import DbSession
+from eventlens.context import Ctx, DbSession
 from eventlens.errors import Invalid
 from eventlens.events import service
 from eventlens.events.dependencies import ViewEvent
 from eventlens.events.schemas import EventUpdate
+from eventlens.watermark import service as watermark_service
+from eventlens.watermark.settings import Watermark, WatermarkUpdate
 from eventlens.web.dependencies import EventForm, PostedEventForm
 from eventlens.web.rendering import redirect, t, validation_messages
 from eventlens.web.uploads_chart import render_svg
@@ -74,6 +76,62 @@ def branding_form(
     if clear_logo:
         branding["logo_photo_id"] = None
     return _apply(db, form, {"branding": branding})
+
+
+@router.post("/events/{event_id}/watermark")
+def watermark_form(
+    db: DbSession,
+    form: PostedEventForm,
+    enabled: FormStr = "",
+    kind: FormStr = "text",
+    text: FormStr = "",
+    position: FormStr = "bottom-right",
+    size: FormStr = "25",
+    opacity: FormStr = "60",
+    downloads: FormStr = "original",
+) -> Response:
+    mark = {
+        "enabled": bool(enabled),
+        "kind": kind,
+        "text": text,
+        "position": position,
+        "size": _percent(size),
+        "opacity": _percent(opacity),
+    }
+    return _apply(db, form, {"watermark": mark, "downloads": downloads})
+
+
+@router.get("/events/{event_id}/watermark-sample.webp")
+def watermark_sample(
+    db: DbSession,
+    ctx: Ctx,
+    event: ViewEvent,
+    kind: str = "text",
+    text: str = "",
+    position: str = "bottom-right",
+    size: str = "25",
+    opacity: str = "60",
+) -> Response:
+    """The settings form's live preview: the mark as it would be drawn, on a neutral sample."""
+    try:
+        mark = Watermark.model_validate(
+            WatermarkUpdate.model_validate(
+                {"enabled": True, "kind": kind, "text": text, "position": position}
+                | {"size": _percent(size), "opacity": _percent(opacity)}
+            ).model_dump()
+        )
+    except ValidationError as exc:
+        raise Invalid("; ".join(validation_messages(exc))) from exc
+    image = watermark_service.sample(db, ctx.storage, event, mark)
+    return Response(image, media_type="image/webp", headers={"Cache-Control": "no-store"})
+
+
+def _percent(value: str) -> float | str:
+    """A form's 5-100 (%) as the API's fraction; anything else goes on as sent, to be refused there."""
+    try:
+        return round(float(value) / 100, 3)
+    except ValueError:
+        return value
 
 
 @router.get("/events/{event_id}/uploads.svg")

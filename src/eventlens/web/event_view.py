@@ -23,6 +23,7 @@ from eventlens.hiding.service import removal_requests
 from eventlens.members.service import list_members
 from eventlens.models import Event, PhotoStatus
 from eventlens.photos.listing import PhotoSort, photo_page
+from eventlens.watermark.settings import downloads_of, watermark_of
 from eventlens.web.ftp_panel import panel_context
 from eventlens.web.rendering import render
 from eventlens.web.webhook_panel import panel_context as webhook_panel
@@ -83,6 +84,8 @@ def event_page_response(
         tab=tab,
         live_screens=ctx.live_viewers.count(event.id),
         branding=branding_of(event),
+        watermark=watermark_of(event),
+        downloads=downloads_of(event),
         flashes=flashes or [],
         errors=errors or [],
     )

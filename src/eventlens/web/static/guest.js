@@ -6,6 +6,8 @@
 const root = document.getElementById("guest");
 const slug = root.dataset.slug;
 const api = `/api/public/events/${encodeURIComponent(slug)}`;
+// "off": the photographer turned downloads off; the page has no download buttons (the API says 403).
+const downloadsOff = root.dataset.downloads === "off";
 const strings = JSON.parse(document.getElementById("guest-strings").textContent);
 const $ = (id) => document.getElementById(id);
 const say = (key, values = {}) =>
@@ -258,8 +260,9 @@ function render() {
   $("maybe-title").textContent = say("maybe_title", { n: maybe.length });
   show("maybe", maybe.length > 0);
   show("empty", visible.length === 0);
-  show("zip-form", visible.length > 0);
   show("add-selfie", selfies.length < MAX_SELFIES);
+  if (downloadsOff) return;
+  show("zip-form", visible.length > 0);
 
   // "Download all": what is shown, so a photo marked "Not me" is not in the ZIP.
   const form = $("zip-form");
@@ -432,7 +435,7 @@ box.addEventListener("keydown", (event) => {
 
 // Share the photo itself (the phone's share sheet), never a link: links carry the guest pass.
 const share = $("lightbox-share");
-share.hidden = !(navigator.share && navigator.canShare);
+share.hidden = downloadsOff || !(navigator.share && navigator.canShare);
 share.addEventListener("click", async () => {
   const match = visible[shown];
   try {
