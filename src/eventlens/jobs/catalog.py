@@ -4,5 +4,6 @@ import eventlens.bibs.tasks
 import eventlens.events.tasks
 import eventlens.faces.tasks
 import eventlens.notify.tasks
+import eventlens.people.tasks
 import eventlens.photos.tasks
 import eventlens.webhooks.tasks  # noqa: F401

@@ -40,3 +40,7 @@ class Face(Base):
     # The face's id in an external index (Rekognition's FaceId), to delete it there with the photo.
     external_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The person (people/) the face belongs to; null until grouped, and for faces search skips.
+    person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )

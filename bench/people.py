@@ -1,0 +1,301 @@
+"""People: how well the event's faces are grouped into people, and what grouping a new photo costs.
+
+The dev set (``../shared/datasets/faces``, or ``--dataset DIR``) goes through the real ingest and
+processing job as one event in a throw-away embedded install, in the order an upload would send it, so
+every photo's faces join the event's people through the product's own incremental step
+(``people.service.photo_indexed``, timed per photo). Then, on the searchable faces read back:
+
+- truth: the labelled face of each identity photo (the biggest face, preferring the centre, as
+  ``eventlens bench accuracy`` takes it) is that person; faces of group photos and bystanders are
+  grouped too but not scored;
+- B-cubed precision / recall / F1 over the labelled faces, for the full grouping (average-linkage
+  agglomerative clustering, ``people.clustering.cluster``) and the incremental one (photo by photo,
+  ``people.clustering.assign``), over a grid of thresholds;
+- the threshold by cross-validation over identities: the 46 people dealt into 5 folds, 10 shuffles;
+  the threshold with the best F1 on 4 folds' people (their labelled faces only, grouped alone) is
+  measured on the held-out people's faces grouped alone. The default is the choice on everyone.
+
+    PYTHONPATH=src python bench/people.py [--dataset DIR] [--cache bench/out/people-faces.npz]
+
+``--cache`` keeps the indexed faces (embeddings, labels, per-photo timings) so that a second run only
+re-analyses (about a minute instead of several).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from eventlens.bench.calibrate import SEEDS, folds
+from eventlens.bench.dataset import Dataset
+from eventlens.people import clustering
+
+REPO = Path(__file__).resolve().parents[1]
+GRID = np.round(np.arange(0.20, 0.601, 0.01), 2)
+K = 5
+
+
+def _main_face(boxes: np.ndarray, size: tuple[int, int]) -> int:
+    """The face an identity photo is labelled for: the biggest, preferring the centre (as scoring.py)."""
+    width, height = size
+    cx, cy = boxes[:, 0] + boxes[:, 2] / 2, boxes[:, 1] + boxes[:, 3] / 2
+    half_diagonal = max(1.0, float(np.hypot(width, height)) / 2)
+    off_centre = np.hypot(cx - width / 2, cy - height / 2) / half_diagonal
+    size_ = boxes[:, 2] / max(1.0, float(boxes[:, 2].max()))
+    return int(np.argmax(size_ * (1.0 - 0.75 * np.clip(off_centre, 0, 1))))
+
+
+def index(data: Dataset) -> dict[str, np.ndarray]:
+    """Index the dataset as one event; the searchable faces, their photo order, labels and people."""
+    from sqlalchemy import select
+
+    from eventlens.app import build_context
+    from eventlens.auth.service import create_user
+    from eventlens.bench.pipeline import _store
+    from eventlens.config import Settings
+    from eventlens.db import session_scope
+    from eventlens.events.schemas import EventCreate
+    from eventlens.events.service import create_event
+    from eventlens.migrate import upgrade
+    from eventlens.models import Face, Photo, Role
+    from eventlens.people import service as people_service
+    from eventlens.photos import processing
+
+    timings: list[float] = []
+    real = people_service.photo_indexed
+
+    def timed(*args: object, **kw: object) -> None:
+        args[0].flush()  # type: ignore[attr-defined]  # writing the photo's faces is processing's own cost
+        t0 = time.perf_counter()
+        real(*args, **kw)  # type: ignore[arg-type]
+        timings.append((time.perf_counter() - t0) * 1000)
+
+    people_service.photo_indexed = timed  # type: ignore[assignment]
+    people = data.people()
+    with tempfile.TemporaryDirectory(prefix="eventlens-people-") as tmp:
+        settings = Settings(
+            data_dir=Path(tmp), database_url="", storage="local", redis_url=None, log_level="WARNING"
+        )
+        upgrade(settings.resolved_database_url)
+        ctx = build_context(settings)
+        try:
+            with session_scope(ctx.sessions) as db:
+                user = create_user(
+                    db, email="bench@example.com", password="benchmark-only", name="Bench", role=Role.admin
+                )
+                event = create_event(db, user, EventCreate(name="People"))
+            ctx.faces.warm_up()
+            files = data.files()
+            path_of: dict[uuid.UUID, str] = {}
+            for i, rel in enumerate(files):
+                print(f"\rindexing {i + 1}/{len(files)}", end="", file=sys.stderr, flush=True)
+                pid = _store(ctx, event.id, user, data.root / rel)
+                if pid is None or pid in path_of:
+                    continue
+                path_of[pid] = rel
+                processing.process(ctx, pid)
+            print(file=sys.stderr)
+            with session_scope(ctx.sessions) as db:
+                sizes = {p.id: (p.width or 0, p.height or 0) for p in db.scalars(select(Photo))}
+                rows = list(
+                    db.execute(
+                        select(
+                            Face.photo_id,
+                            Face.embedding,
+                            Face.box_x,
+                            Face.box_y,
+                            Face.box_w,
+                            Face.box_h,
+                            Face.person_id,
+                        )
+                        .where(Face.event_id == event.id, Face.searchable.is_(True))
+                        .order_by(Face.created_at, Face.id)
+                    )
+                )
+        finally:
+            ctx.engine.dispose()
+            people_service.photo_indexed = real  # type: ignore[assignment]
+    photo_ids = list(dict.fromkeys(r.photo_id for r in rows))
+    slot = {pid: i for i, pid in enumerate(photo_ids)}
+    face_photo = np.array([slot[r.photo_id] for r in rows], dtype=np.int64)
+    matrix = np.vstack([np.frombuffer(r.embedding, dtype="<f4") for r in rows]).astype(np.float32)
+    boxes = np.array([(r.box_x, r.box_y, r.box_w, r.box_h) for r in rows], dtype=np.float32)
+    labels = np.full(len(rows), -1, dtype=np.int64)
+    owner = np.full(len(rows), -1, dtype=np.int64)  # whose identity photo a face is in (bystanders too)
+    for pid, s in slot.items():
+        rel = path_of[pid]
+        parts = rel.split("/")
+        if parts[0] != "identities":
+            continue
+        faces = np.flatnonzero(face_photo == s)
+        owner[faces] = people.index(parts[1])
+        labels[faces[_main_face(boxes[faces], sizes[pid])]] = people.index(parts[1])
+    persons = {pid: i for i, pid in enumerate(dict.fromkeys(r.person_id for r in rows if r.person_id))}
+    stored = np.array([persons.get(r.person_id, -1) if r.person_id else -1 for r in rows], dtype=np.int64)
+    return {
+        "matrix": matrix,
+        "face_photo": face_photo,
+        "labels": labels,
+        "owner": owner,
+        "stored": stored,
+        "timings": np.array(timings, dtype=np.float64),
+        "people": np.array(people),
+    }
+
+
+def bcubed(pred: np.ndarray, truth: np.ndarray) -> tuple[float, float, float]:
+    """B-cubed precision, recall and F1 over the items with a label (truth >= 0)."""
+    keep = truth >= 0
+    pred, truth = pred[keep], truth[keep]
+    if pred.size == 0:
+        return 0.0, 0.0, 0.0
+    same_pred = pred[:, None] == pred[None, :]
+    same_truth = truth[:, None] == truth[None, :]
+    both = (same_pred & same_truth).sum(axis=1)
+    p = float(np.mean(both / same_pred.sum(axis=1)))
+    r = float(np.mean(both / same_truth.sum(axis=1)))
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def full(matrix: np.ndarray, threshold: float) -> np.ndarray:
+    return clustering.cluster(matrix, threshold)
+
+
+def incremental(matrix: np.ndarray, face_photo: np.ndarray, threshold: float) -> np.ndarray:
+    groups = clustering.Groups.empty(matrix.shape[1])
+    out = np.empty(matrix.shape[0], dtype=np.int64)
+    order = np.argsort(face_photo, kind="stable")
+    bounds = np.flatnonzero(np.diff(face_photo[order])) + 1
+    for rows in np.split(order, bounds):
+        out[rows] = clustering.assign(groups, matrix[rows], threshold)
+    return out
+
+
+def full_curve(matrix: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """F1 at every threshold of GRID: one average-linkage tree (scipy, as scikit-learn builds it), cut
+    at each threshold."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if matrix.shape[0] < 2:
+        return np.zeros(GRID.size)
+    tree = linkage(matrix.astype(np.float64), method="average", metric="cosine")
+    return np.array([bcubed(fcluster(tree, 1.0 - t, criterion="distance"), truth)[2] for t in GRID])
+
+
+def incremental_curve(matrix: np.ndarray, face_photo: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    return np.array([bcubed(incremental(matrix, face_photo, t), truth)[2] for t in GRID])
+
+
+def best(curve: np.ndarray) -> int:
+    """The middle of the thresholds within 0.001 of the best F1 (not its edge: F1 is flat at the top)."""
+    top = np.flatnonzero(curve >= curve.max() - 0.001)
+    return int(top[len(top) // 2])
+
+
+def cross_validate(d: dict[str, np.ndarray], curve_of: str) -> tuple[list[float], list[float]]:
+    """Chosen thresholds and held-out F1 per fold.
+
+    The train side groups every face except those in the held-out people's own photos and is scored on
+    the training people's labelled faces; the test side groups every face except those in the training
+    people's own photos and is scored on the held-out people's. Group photos and bystanders stay in
+    both, as they would in an event.
+    """
+    labels, matrix, face_photo, owner = d["labels"], d["matrix"], d["face_photo"], d["owner"]
+    people = [i for i in range(len(d["people"])) if (labels == i).any()]
+
+    def curve(keep: np.ndarray, scored: np.ndarray) -> np.ndarray:
+        truth = np.where(scored, labels, -1)[keep]
+        if curve_of == "full":
+            return full_curve(matrix[keep], truth)
+        return incremental_curve(matrix[keep], face_photo[keep], truth)
+
+    chosen: list[float] = []
+    held: list[float] = []
+    for seed in SEEDS:
+        for out in folds([str(p) for p in people], K, seed):
+            held_out = np.isin(owner, [int(p) for p in out])
+            training = (owner >= 0) & ~held_out
+            t_idx = best(curve(~held_out, training))
+            chosen.append(float(GRID[t_idx]))
+            held.append(float(curve(~training, held_out)[t_idx]))
+    return chosen, held
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    beside = [up / "shared" / "datasets" / "faces" for up in REPO.parents[:2]]
+    ap.add_argument("--dataset", type=Path, default=next((p for p in beside if p.is_dir()), beside[0]))
+    ap.add_argument("--cache", type=Path, default=None, help="keep/reuse the indexed faces here (.npz)")
+    args = ap.parse_args()
+    if args.cache and args.cache.exists():
+        with np.load(args.cache) as z:
+            d = {k: z[k] for k in z.files}
+    else:
+        started = time.perf_counter()
+        d = index(Dataset(args.dataset))
+        print(f"indexed in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        if args.cache:
+            args.cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(args.cache, **d)
+    labels = d["labels"]
+    print(
+        f"faces {d['matrix'].shape[0]} (searchable), labelled {(labels >= 0).sum()} "
+        f"of {len(set(labels[labels >= 0].tolist()))} people, photos {len(set(d['face_photo'].tolist()))}"
+    )
+    default = clustering.THRESHOLDS["yunet-sface"]
+    print(f"\nthreshold in the code (yunet-sface): {default}")
+
+    for name in ("full", "incremental"):
+        t0 = time.perf_counter()
+        chosen, held = cross_validate(d, name)
+        print(
+            f"\n{name} grouping, cross-validated over identities ({len(held)} folds, "
+            f"{time.perf_counter() - t0:.0f} s):\n"
+            f"  threshold chosen  {statistics.mean(chosen):.3f} +- {statistics.stdev(chosen):.3f}"
+            f" (range {min(chosen):.2f}-{max(chosen):.2f})\n"
+            f"  held-out F1       {statistics.mean(held):.3f} +- {statistics.stdev(held):.3f}"
+            f" (worst fold {min(held):.3f})"
+        )
+        if name == "full":
+            c = full_curve(d["matrix"], labels)
+        else:
+            c = incremental_curve(d["matrix"], d["face_photo"], labels)
+        print(f"  choice on everyone: {GRID[best(c)]:.2f} (F1 {c.max():.3f})")
+
+    print(
+        "\nAll searchable faces grouped together (group photos and bystanders too), scored on the labelled:"
+    )
+    print("  threshold  method       precision  recall  F1      people")
+    for t in sorted({default, *np.round(np.arange(0.30, 0.51, 0.05), 2).tolist()}):
+        for name, pred in (
+            ("full", full(d["matrix"], t)),
+            ("incremental", incremental(d["matrix"], d["face_photo"], t)),
+        ):
+            p, r, f = bcubed(pred, labels)
+            mark = " <- default" if t == default else ""
+            print(
+                f"  {t:.2f}       {name:<12} {p:.3f}      {r:.3f}   {f:.3f}   {len(set(pred.tolist()))}{mark}"
+            )
+    if (d["stored"] >= 0).any():
+        p, r, f = bcubed(d["stored"], labels)
+        print(
+            f"\nAs the product stored them while indexing (incremental, default threshold): P {p:.3f} R {r:.3f} F1 {f:.3f}"
+        )
+    ms = d["timings"]
+    if ms.size:
+        print(
+            f"\nIncremental grouping per photo (people.service.photo_indexed in the processing transaction, "
+            f"SQLite), {ms.size} photos: median {np.median(ms):.1f} ms, p95 {np.percentile(ms, 95):.1f} ms, "
+            f"max {ms.max():.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
