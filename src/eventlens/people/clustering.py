@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import AgglomerativeClustering
 
 # Mean cosine similarity at which a face joins a person, per engine: chosen by bench/people.py
 # (cross-validation over the dev set's identities, README: People). Other engines fall back to their
@@ -41,6 +40,8 @@ def cluster(matrix: np.ndarray, threshold: float) -> np.ndarray:
         return np.empty(0, dtype=np.int64)
     if n == 1:
         return np.zeros(1, dtype=np.int64)
+    from sklearn.cluster import AgglomerativeClustering  # only the full grouping (a job) needs it
+
     model = AgglomerativeClustering(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=1.0 - threshold
     )
