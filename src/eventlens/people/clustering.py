@@ -22,7 +22,7 @@ import numpy as np
 # Mean cosine similarity at which a face joins a person, per engine: chosen by bench/people.py
 # (cross-validation over the dev set's identities, README: People). Other engines fall back to their
 # search match threshold.
-THRESHOLDS: dict[str, float] = {"yunet-sface": 0.40}
+THRESHOLDS: dict[str, float] = {"yunet-sface": 0.35}
 
 # The full grouping holds a float64 distance for every pair: 4,000 faces are 64 MB. Faces past this
 # many are assigned one by one, as new uploads are.
