@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from eventlens.db import session_scope
 from eventlens.models import Face, Person
+from eventlens.people import service as people_service
 from tests.factories import assert_error, create_event, run_jobs, signup, upload
 
 JOLIE = [f"identities/Angelina_Jolie/{n}.jpg" for n in (1, 2, 3)]
@@ -185,3 +186,22 @@ def test_an_event_indexed_before_people_is_grouped_by_a_job_and_regroup_keeps_na
     assert [p["photo_count"] for p in again] == [4, 2, 1]
     assert again[0]["id"] == jolie["id"] and again[0]["name"] == "AJ"
     assert _photos(client, eid, again[1]["id"]) == {ids[n] for n in OBAMA}
+
+
+def test_a_grouping_failure_leaves_the_photo_indexed(
+    client: TestClient, app: Any, dataset: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(db: Any, photo: Any, faces: Any, *_args: Any) -> None:
+        for face in faces:
+            face.person_id = None
+        db.flush()
+        raise RuntimeError("grouping broke")
+
+    monkeypatch.setattr(people_service, "photo_indexed", broken)
+    signup(client)
+    event = create_event(client, name="Fragile")
+    ids = _upload(client, app, dataset, event["id"], CLOONEY)
+    photo = client.get(f"/api/photos/{ids[CLOONEY[0]]}").json()
+    assert photo["status"] == "indexed" and photo["face_count"] == 1
+    assert len(client.get(f"/api/photos/{ids[CLOONEY[0]]}/faces").json()["items"]) == 1
+    assert _people(client, event["id"]) == []

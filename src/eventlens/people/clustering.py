@@ -76,7 +76,7 @@ def assign(groups: Groups, faces: np.ndarray, threshold: float) -> list[int]:
     """
     chosen = [-1] * faces.shape[0]
     if len(groups) and faces.shape[0]:
-        means = groups.sums / groups.counts[:, None].astype(np.float32)
+        means = groups.sums / np.maximum(groups.counts, 1)[:, None].astype(np.float32)
         sims = faces @ means.T  # (faces, people)
         taken: set[int] = set()
         order = np.argsort(-sims, axis=None)

@@ -176,9 +176,15 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
 def _group_people(ctx: AppContext, db: Session, photo: Photo, faces: list[Face]) -> None:
     """The photo's faces join the event's people (or start new ones) in the transaction that stores them."""
     threshold = people_service.threshold_of(ctx.faces)
-    if threshold is not None:
-        with metrics.step("people"):
+    if threshold is None:
+        return
+    # In a savepoint: a failure here leaves the faces without a person (a regroup picks them up)
+    # rather than the photo unsearchable.
+    try:
+        with metrics.step("people"), db.begin_nested():
             people_service.photo_indexed(db, photo, faces, ctx.faces.engine_id, threshold)
+    except Exception:
+        log.exception("people.group_failed photo=%s", photo.id)
 
 
 def _drop_unkept(ctx: AppContext, photo: Photo, faces: list[Face]) -> None:
