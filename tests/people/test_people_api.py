@@ -86,7 +86,7 @@ def test_a_new_photo_joins_its_named_person(
     assert len(_people(client, eid)) == 3
 
 
-def test_merge_split_and_rename(client: TestClient, grouped: dict[str, Any]) -> None:
+def test_merge_split_and_rename(client: TestClient, app: Any, dataset: Path, grouped: dict[str, Any]) -> None:
     eid, ids = grouped["event"]["id"], grouped["ids"]
     obama = _person_of(client, eid, ids[OBAMA[0]])
     clooney = _person_of(client, eid, ids[CLOONEY[0]])
@@ -95,6 +95,10 @@ def test_merge_split_and_rename(client: TestClient, grouped: dict[str, Any]) -> 
     assert r.json()["id"] == obama["id"] and r.json()["photo_count"] == 3
     assert len(_people(client, eid)) == 2
     assert_error(client.get(f"/api/events/{eid}/people/{clooney['id']}/photos"), 404, "not_found")
+    # the merged person stays one person: a new photo of him joins it
+    third = "identities/Barack_Obama/3.jpg"
+    ids |= _upload(client, app, dataset, eid, [third])
+    assert _person_of(client, eid, ids[third])["id"] == obama["id"]
     # split Clooney's face out again: it becomes a person of its own
     faces = client.get(f"/api/events/{eid}/people/{obama['id']}/faces").json()["items"]
     theirs = [f["id"] for f in faces if f["photo_id"] == ids[CLOONEY[0]]]
@@ -103,7 +107,7 @@ def test_merge_split_and_rename(client: TestClient, grouped: dict[str, Any]) -> 
     split = r.json()
     assert split["photo_count"] == 1 and split["id"] not in (obama["id"], clooney["id"])
     assert _photos(client, eid, split["id"]) == {ids[CLOONEY[0]]}
-    assert _photos(client, eid, obama["id"]) == {ids[n] for n in OBAMA}
+    assert _photos(client, eid, obama["id"]) == {ids[n] for n in [*OBAMA, third]}
     r = client.patch(f"/api/events/{eid}/people/{split['id']}", json={"name": None})
     assert r.status_code == 200 and r.json()["name"] is None
 
