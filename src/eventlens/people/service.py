@@ -15,6 +15,7 @@ import io
 import logging
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import numpy as np
 from PIL import Image
@@ -26,7 +27,7 @@ from eventlens.faces.backend import FaceBackend
 from eventlens.jobs.after_commit import enqueue_after_commit
 from eventlens.models import Event, Face, Person, Photo
 from eventlens.pagination import decode_cursor, encode_cursor
-from eventlens.people import clustering
+from eventlens.people import clustering, crops
 from eventlens.people.clustering import Groups
 from eventlens.people.repository import PersonRepository
 from eventlens.people.schemas import (
@@ -216,8 +217,6 @@ def _covers(repo: PersonRepository, people: Sequence[Person]) -> dict[uuid.UUID,
 
 def _encode(count: int, person_id: uuid.UUID) -> str:
     # pagination's cursor is (time, id); a count fits it as seconds after the epoch.
-    from datetime import UTC, datetime
-
     return encode_cursor(datetime.fromtimestamp(count, UTC), person_id)
 
 
@@ -388,28 +387,8 @@ def face_thumbnail(db: Session, storage: ObjectStore, event: Event, face_id: uui
             preview.load()
     except ObjectNotFound as exc:
         raise NotFound("image") from exc
-    data = _crop(preview, face, photo)
+    width, height = photo.width or preview.width, photo.height or preview.height
+    box = (face.box_x, face.box_y, face.box_w, face.box_h)
+    data = crops.face_crop(preview, box, (width, height), THUMB_SIDE)
     storage.put_stream(key, io.BytesIO(data), "image/webp")
     return data
-
-
-def _crop(preview: Image.Image, face: Face, photo: Photo) -> bytes:
-    width, height = photo.width or preview.width, photo.height or preview.height
-    # Stored sizes may be the file's before EXIF rotation: pick the orientation the preview has.
-    if (width > height) != (preview.width > preview.height):
-        width, height = height, width
-    sx, sy = preview.width / max(1, width), preview.height / max(1, height)
-    cx = (face.box_x + face.box_w / 2) * sx
-    cy = (face.box_y + face.box_h / 2) * sy
-    half = max(face.box_w * sx, face.box_h * sy) * 0.75  # the face and a margin around it
-    box = (
-        int(max(0, cx - half)),
-        int(max(0, cy - half)),
-        int(min(preview.width, cx + half)),
-        int(min(preview.height, cy + half)),
-    )
-    crop = preview.convert("RGB").crop(box)
-    crop.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    out = io.BytesIO()
-    crop.save(out, "WEBP", quality=80)
-    return out.getvalue()
