@@ -37,6 +37,7 @@ from eventlens.jobs.worker import start_embedded
 from eventlens.logs import configure_logging
 from eventlens.members import endpoints as members_endpoints
 from eventlens.notify import endpoints as notify_endpoints
+from eventlens.people import endpoints as people_endpoints
 from eventlens.photos import direct_endpoints as photos_direct_endpoints
 from eventlens.photos import endpoints as photos_endpoints
 from eventlens.ratelimit import RateLimiter
@@ -298,6 +299,7 @@ def create_app(
     app.include_router(webhooks_endpoints.event_router)
     app.include_router(webhooks_endpoints.admin_router)
     app.include_router(members_endpoints.router)
+    app.include_router(people_endpoints.router)
     app.include_router(ftp_internal.router, include_in_schema=False)  # the gateway's, not the public API
     app.include_router(account_pages.router)
     app.include_router(oidc_pages.router)

@@ -65,7 +65,7 @@ def test_an_owner_adds_a_viewer_who_sees_a_read_only_dashboard(
         page.get_by_role("button", name="Close").click()
         # ...but nothing that uploads, curates or changes the event.
         tabs = page.locator("nav.tabs a").all_inner_texts()
-        assert tabs == ["Photos", "Share"], tabs
+        assert tabs == ["Photos", "People", "Share"], tabs
         for gone in (
             "#upload",
             "#settings",
@@ -73,6 +73,10 @@ def test_an_owner_adds_a_viewer_who_sees_a_read_only_dashboard(
             "#dropzone",
             "#reprocess-form",
             "#member-form",
+            "#people-merge",
+            "#people-regroup",
+            "#person-rename",
+            "#person-split",
         ):
             assert page.locator(gone).count() == 0, gone
         assert tile.locator(".pick").is_hidden()

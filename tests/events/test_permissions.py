@@ -4,6 +4,7 @@ and stranger; and every event route the app serves has a row in it."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from tests.factories import api_token, create_event, signup
+from eventlens.db import session_scope
+from eventlens.models import Face, Person
+from tests.factories import api_token, create_event, run_jobs, signup
 from tests.support.routes import app_routes
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -39,6 +43,22 @@ TABLE = _table()
 HOOK = "https://hooks.example.com/eventlens"  # a public name: accepted, never called here
 # Routes an allowed caller passes, then meets the route's own check with this sample request:
 # presign with the local store (no direct uploads), complete with a made-up ticket.
+# A face's columns a copy takes (a second face of the same photo, for the people routes).
+COPIED = (
+    "photo_id",
+    "event_id",
+    "box_x",
+    "box_y",
+    "box_w",
+    "box_h",
+    "score",
+    "landmarks",
+    "embedding",
+    "engine_id",
+    "engine_version",
+    "searchable",
+    "skip_reason",
+)
 PAST_THE_GATE = {
     ("POST", "/api/events/{event_id}/uploads/presign"): "direct_uploads_off",
     ("POST", "/api/events/{event_id}/uploads/complete"): "upload_ticket_invalid",
@@ -89,7 +109,32 @@ def cast(client: TestClient, new_client: Callable[[], TestClient]) -> Cast:
     return Cast(clients, users)
 
 
-def _stage(cast: Cast, path: str, jpeg: bytes) -> Stage:
+def _people_stage(app: Any, stage: Stage) -> None:
+    """Two people of the event (the processed photo's face, and a copy of it): one to act on, one `into`;
+    the first has a second face, so a split leaves it one."""
+    with session_scope(app.state.ctx.sessions) as db:
+        face = db.scalars(select(Face).where(Face.event_id == uuid.UUID(stage.ids["event_id"]))).one()
+        assert face.person_id is not None
+        other = Person(
+            event_id=face.event_id,
+            engine_id=face.engine_id,
+            centroid_sum=face.embedding,
+            centroid_count=1,
+            cover_face_id=face.id,
+        )
+        db.add(other)
+        db.flush()
+        copies = {}
+        for name, person in (("into", other.id), ("face", face.person_id)):
+            copy = Face(**{c: getattr(face, c) for c in COPIED}, person_id=person)
+            db.add(copy)
+            db.flush()
+            copies[name] = copy.id
+        stage.ids |= {"person_id": str(face.person_id), "face_id": str(face.id)}
+        stage.ids |= {"into": str(other.id), "split_face": str(copies["face"])}
+
+
+def _stage(cast: Cast, path: str, jpeg: bytes, app: Any = None) -> Stage:
     owner = cast.clients["owner"]
     stage = Stage(create_event(owner, name="Race day"))
     eid = stage.event["id"]
@@ -98,10 +143,14 @@ def _stage(cast: Cast, path: str, jpeg: bytes) -> Stage:
         r = owner.post(f"/api/events/{eid}/members", json={"email": cast.users[role]["email"], "role": role})
         assert r.status_code == 201, r.text
     stage.ids["user_id"] = cast.users["viewer"]["id"]
-    if "{photo_id}" in path or path.endswith("/bulk"):
+    people = "{person_id}" in path or "{face_id}" in path
+    if "{photo_id}" in path or path.endswith("/bulk") or people:
         r = owner.post(f"/api/events/{eid}/photos", files=[("files", ("a.jpg", jpeg, "image/jpeg"))])
         assert r.status_code == 201, r.text
         stage.ids["photo_id"] = r.json()["items"][0]["id"]
+    if people:
+        run_jobs(app)
+        _people_stage(app, stage)
     if "{credential_id}" in path:
         # Made by the photographer: the owner and admins may revoke it, and so may its maker.
         r = cast.clients["photographer"].post(f"/api/events/{eid}/ftp-credentials", json={})
@@ -142,6 +191,13 @@ def _request(cast: Cast, role: str, method: str, path: str, stage: Stage, jpeg: 
         ("POST", "/api/events/{event_id}/uploads/complete"): {
             "json": {"ticket": "not.valid", "filename": "b"}
         },
+        ("PATCH", "/api/events/{event_id}/people/{person_id}"): {"json": {"name": "Pat"}},
+        ("POST", "/api/events/{event_id}/people/{person_id}/merge"): {
+            "json": {"into": stage.ids.get("into")}
+        },
+        ("POST", "/api/events/{event_id}/people/{person_id}/split"): {
+            "json": {"face_ids": [stage.ids.get("split_face")]}
+        },
     }
     if (method, path) in api:
         return api[(method, path)]
@@ -181,7 +237,7 @@ def _check(
     cast: Cast, request: pytest.FixtureRequest, jpeg: bytes, role: str, method: str, path: str
 ) -> None:
     expected = TABLE[(method, path)][role]
-    stage = _stage(cast, path, jpeg)
+    stage = _stage(cast, path, jpeg, request.getfixturevalue("app"))
     url = path.format(**stage.ids)
     if path.endswith("/stream"):
         live = request.getfixturevalue("live_server")

@@ -10,6 +10,7 @@ from eventlens.models.ftp_credential import FtpCredential
 from eventlens.models.guest_download import GuestDownload
 from eventlens.models.guest_search import GuestSearch
 from eventlens.models.inbound_webhook import InboundWebhookMessage
+from eventlens.models.person import Person
 from eventlens.models.photo import Photo, PhotoSource, PhotoStatus
 from eventlens.models.photo_bib import PhotoBib
 from eventlens.models.session import UserSession
@@ -37,6 +38,7 @@ __all__ = [
     "NotifyMail",
     "NotifyMatch",
     "NotifySubscription",
+    "Person",
     "Photo",
     "PhotoBib",
     "PhotoDecision",

@@ -45,3 +45,7 @@ class Face(Base):
         ForeignKey("face_blocks.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The person (people/) the face belongs to; null until grouped, and for faces search skips.
+    person_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )

@@ -29,6 +29,7 @@ from eventlens.faces.service import DELETE_JOB, forget_photo_faces
 from eventlens.hiding.service import hide_on_arrival, match_threshold
 from eventlens.models import Event, Face, FaceDetail, Photo, PhotoSource, PhotoStatus
 from eventlens.notify import service as notify_service
+from eventlens.people import service as people_service
 from eventlens.photos import direct, imaging, keys
 from eventlens.photos.errors import DecodeTimeout, IngestError
 from eventlens.photos.lease import LeaseKeeper
@@ -163,6 +164,7 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
         owned.processed_at = utcnow()
         owned.lease_token = None
         owned.lease_until = None
+        _group_people(ctx, db, owned, faces)
         _notify(db, owned, "photo.indexed")
         notify_service.photo_indexed(db, owned)  # guests who asked to be told about new photos of them
         queue_bib_reading(db, owned)  # its own job: face search never waits for the OCR
@@ -172,6 +174,20 @@ def _finish(ctx: AppContext, photo: Photo, token: str, faces: list[Face]) -> Non
     log.info(
         "photo.indexed id=%s faces=%d searchable=%d", photo.id, len(faces), sum(f.searchable for f in faces)
     )
+
+
+def _group_people(ctx: AppContext, db: Session, photo: Photo, faces: list[Face]) -> None:
+    """The photo's faces join the event's people (or start new ones) in the transaction that stores them."""
+    threshold = people_service.threshold_of(ctx.faces)
+    if threshold is None:
+        return
+    # In a savepoint: a failure here leaves the faces without a person (a regroup picks them up)
+    # rather than the photo unsearchable.
+    try:
+        with metrics.step("people"), db.begin_nested():
+            people_service.photo_indexed(db, photo, faces, ctx.faces.engine_id, threshold)
+    except Exception:
+        log.exception("people.group_failed photo=%s", photo.id)
 
 
 def _drop_unkept(ctx: AppContext, photo: Photo, faces: list[Face]) -> None:
