@@ -66,9 +66,22 @@ def test_the_people_tab_lists_opens_and_merges(
         page.wait_for_function("() => document.querySelectorAll('#people-grid li').length === 2")
         counts = page.locator("#people-grid .person-count").all_inner_texts()
         assert counts == ["2 photos", "2 photos"], counts
+
+        # hide the first person from guest searches (their photos stay in the gallery)
+        page.locator("#people-grid .person-open").first.click()
+        page.wait_for_function("() => !document.getElementById('person-view').hidden")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Hide from guest searches").click()
+        page.wait_for_function("() => !document.getElementById('person-hidden-note').hidden")
+        assert page.get_by_role("button", name="Let guests find them again").is_visible()
+        page.get_by_role("button", name="All people").click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('#people-grid li.hidden-person').length === 1"
+        )
         assert script_errors == []
     finally:
         page.context.close()
     people = client.get(f"/api/events/{event['id']}/people").json()["items"]
     assert sorted(p["photo_count"] for p in people) == [2, 2]
     assert {p["name"] for p in people} == {"Angelina", None}
+    assert sorted(p["hidden"] for p in people) == [False, True]

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from eventlens.db import session_scope
-from eventlens.models import Face, Person
+from eventlens.models import BlockSource, Face, FaceBlock, Person, PhotoDecision
 from tests.factories import api_token, create_event, run_jobs, signup
 from tests.support.routes import app_routes
 
@@ -134,6 +134,21 @@ def _people_stage(app: Any, stage: Stage) -> None:
         stage.ids |= {"into": str(other.id), "split_face": str(copies["face"])}
 
 
+def _removal_stage(app: Any, stage: Stage) -> None:
+    """A guest's removal request waiting for the photographer's decision (as the removal route leaves it)."""
+    with session_scope(app.state.ctx.sessions) as db:
+        block = FaceBlock(
+            event_id=uuid.UUID(stage.ids["event_id"]),
+            source=BlockSource.guest,
+            embeddings=b"",
+            engine_id="yunet-sface",
+            photo_decision=PhotoDecision.pending,
+        )
+        db.add(block)
+        db.flush()
+        stage.ids["request_id"] = str(block.id)
+
+
 def _stage(cast: Cast, path: str, jpeg: bytes, app: Any = None) -> Stage:
     owner = cast.clients["owner"]
     stage = Stage(create_event(owner, name="Race day"))
@@ -151,6 +166,8 @@ def _stage(cast: Cast, path: str, jpeg: bytes, app: Any = None) -> Stage:
     if people:
         run_jobs(app)
         _people_stage(app, stage)
+    if "{request_id}" in path:
+        _removal_stage(app, stage)
     if "{credential_id}" in path:
         # Made by the photographer: the owner and admins may revoke it, and so may its maker.
         r = cast.clients["photographer"].post(f"/api/events/{eid}/ftp-credentials", json={})
@@ -195,6 +212,8 @@ def _request(cast: Cast, role: str, method: str, path: str, stage: Stage, jpeg: 
         ("POST", "/api/events/{event_id}/people/{person_id}/merge"): {
             "json": {"into": stage.ids.get("into")}
         },
+        ("POST", "/api/events/{event_id}/removals/{request_id}/photos"): {"json": {"action": "keep"}},
+        ("POST", "/api/events/{event_id}/people/{person_id}/hide"): {"json": {"photos_too": False}},
         ("POST", "/api/events/{event_id}/people/{person_id}/split"): {
             "json": {"face_ids": [stage.ids.get("split_face")]}
         },
@@ -212,6 +231,7 @@ def _request(cast: Cast, role: str, method: str, path: str, stage: Stage, jpeg: 
         "/events/{event_id}/delete": {"confirm": "yes"},
         "/events/{event_id}/members": {"email": cast.users["stranger"]["email"], "role": "viewer"},
         "/events/{event_id}/webhooks": {"url": HOOK, "events": ["photo.indexed"]},
+        "/events/{event_id}/removals/{request_id}/photos": {"action": "keep"},
     }
     page_form["data"] |= pages.get(path, {})
     if path == "/events/{event_id}/upload":

@@ -157,6 +157,15 @@ def unhide_faces(db: Session, event_id: uuid.UUID, face_ids: Sequence[uuid.UUID]
     return sum(unhide(db, event_id, b) for b in blocks)
 
 
+def hide_photos_of(db: Session, event_id: uuid.UUID, face_ids: Sequence[uuid.UUID]) -> int:
+    """Take the photos of these (already hidden) faces out of the guest gallery; answers how many."""
+    repo = HidingRepository(db)
+    photo_ids = list(dict.fromkeys(f.photo_id for f in repo.faces(event_id, face_ids)))
+    if photo_ids:
+        repo.set_photos_hidden(photo_ids, True)
+    return len(photo_ids)
+
+
 def hide_on_arrival(db: Session, photo: Photo, faces: Sequence[Face], threshold: float | None) -> int:
     """Processing's hook, as a photo's new faces are written: hide those of a blocked person.
 

@@ -13,6 +13,7 @@ from eventlens.openapi import content, errors
 from eventlens.people import service
 from eventlens.people.schemas import (
     PersonFaceList,
+    PersonHide,
     PersonList,
     PersonMerge,
     PersonPhotoList,
@@ -91,6 +92,25 @@ def merge_person(
     `into` keeps its id and name (or takes this one's name when it has none). 422 `same_person`,
     422 `unknown_person` for an `into` that is not the event's."""
     return service.merge(db, event, person_id, body.into)
+
+
+@router.post("/people/{person_id}/hide", response_model=PersonRead, responses=errors(400, 401, 403, 404, 422))
+def hide_person(
+    event_id: uuid.UUID,
+    person_id: uuid.UUID,
+    event: OwnedEvent,
+    db: DbSession,
+    body: PersonHide | None = None,
+) -> PersonRead:
+    """Never show this person to a guest's search again; with `photos_too`, their photos also leave the
+    guest gallery. New photos of them are hidden as they arrive, and reprocessing keeps them hidden."""
+    return service.hide(db, event, person_id, photos_too=(body or PersonHide()).photos_too)
+
+
+@router.post("/people/{person_id}/unhide", response_model=PersonRead, responses=errors(401, 403, 404, 422))
+def unhide_person(event_id: uuid.UUID, person_id: uuid.UUID, event: OwnedEvent, db: DbSession) -> PersonRead:
+    """Let guests find the person again (and show the photos their hiding took out of the gallery)."""
+    return service.unhide(db, event, person_id)
 
 
 @router.post(

@@ -122,6 +122,19 @@ class PersonRepository:
         q = select(Face).where(Face.person_id == person_id).order_by(Face.created_at, Face.id)
         return list(self.db.scalars(q))
 
+    def hidden_people(self, person_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Those of the people whose every face is hidden from search."""
+        if not person_ids:
+            return set()
+        visible = func.count(Face.id).filter(Face.hidden_by.is_(None))
+        q = (
+            select(Face.person_id)
+            .where(Face.person_id.in_(person_ids))
+            .group_by(Face.person_id)
+            .having(visible == 0)
+        )
+        return {pid for pid in self.db.scalars(q) if pid is not None}
+
     def page(self, event_id: uuid.UUID, limit: int, after: tuple[int, uuid.UUID] | None) -> list[PersonCount]:
         """The event's people with faces, most photos first (ties by id), after the cursor's (count, id)."""
         photos = func.count(func.distinct(Face.photo_id)).label("photos")

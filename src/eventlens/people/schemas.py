@@ -15,7 +15,11 @@ class PersonRead(BaseModel):
     )
     face_thumbnail_url: str | None = Field(description="A crop of one of the person's faces (WebP)")
     photo_count: int = Field(description="Photos with at least one of the person's faces")
-    hidden: bool = Field(False, description="Kept out of guest searches (always false until hiding exists)")
+    hidden: bool = Field(
+        False,
+        description="Every face of the person is kept out of guest searches (hidden by the photographer, "
+        "or by the guest's own removal request); new faces of them are hidden on arrival",
+    )
 
 
 class PersonList(BaseModel):
@@ -25,6 +29,14 @@ class PersonList(BaseModel):
 
 class PersonUpdate(BaseModel):
     name: str | None = Field(max_length=200, description="A label for the person; null or blank removes it")
+
+
+class PersonHide(BaseModel):
+    photos_too: bool = Field(
+        False,
+        description="Also take the person's photos out of the guest gallery (and photos of them that "
+        "arrive later); false: the photos stay, the person is only never found by a search",
+    )
 
 
 class PersonMerge(BaseModel):

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from eventlens.db import new_id, session_scope
 from eventlens.errors import ApiError, Invalid, NotFound
 from eventlens.faces.backend import FaceBackend
+from eventlens.hiding import service as hiding
 from eventlens.jobs.after_commit import enqueue_after_commit
 from eventlens.models import Event, Face, Person, Photo
 from eventlens.pagination import decode_cursor, encode_cursor
@@ -197,13 +198,13 @@ def face_thumbnail_url(event_id: uuid.UUID, face_id: uuid.UUID) -> str:
     return f"/api/events/{event_id}/faces/{face_id}/thumbnail"
 
 
-def _read(person: Person, photo_count: int, cover: uuid.UUID | None) -> PersonRead:
+def _read(person: Person, photo_count: int, cover: uuid.UUID | None, hidden: bool) -> PersonRead:
     return PersonRead(
         id=person.id,
         name=person.name,
         face_thumbnail_url=face_thumbnail_url(person.event_id, cover) if cover else None,
         photo_count=photo_count,
-        hidden=False,
+        hidden=hidden,
     )
 
 
@@ -230,7 +231,8 @@ def list_people(
     more = len(rows) > limit
     rows = rows[:limit]
     covers = _covers(repo, [r.person for r in rows])
-    items = [_read(r.person, r.photo_count, covers.get(r.person.id)) for r in rows]
+    hidden = repo.hidden_people([r.person.id for r in rows])
+    items = [_read(r.person, r.photo_count, covers.get(r.person.id), r.person.id in hidden) for r in rows]
     next_cursor = _encode(rows[-1].photo_count, rows[-1].person.id) if more and rows else None
     return items, next_cursor
 
@@ -244,8 +246,9 @@ def _person(db: Session, event: Event, person_id: uuid.UUID) -> Person:
 
 def read_person(db: Session, event: Event, person: Person) -> PersonRead:
     repo = PersonRepository(db)
-    photo_ids = {f.photo_id for f in repo.faces_of(person.id)}
-    return _read(person, len(photo_ids), _covers(repo, [person]).get(person.id))
+    faces = repo.faces_of(person.id)
+    hidden = bool(faces) and all(f.hidden_by is not None for f in faces)
+    return _read(person, len({f.photo_id for f in faces}), _covers(repo, [person]).get(person.id), hidden)
 
 
 def person_photos(
@@ -289,6 +292,37 @@ def rename(db: Session, event: Event, person_id: uuid.UUID, name: str | None) ->
     person.curated = True
     db.flush()
     log.info("person.renamed id=%s event=%s", person.id, event.id)
+    return read_person(db, event, person)
+
+
+def hide(db: Session, event: Event, person_id: uuid.UUID, *, photos_too: bool) -> PersonRead:
+    """Keep the person out of every guest search (and, with ``photos_too``, their photos out of the
+    gallery). Their faces' embeddings go on the event's blocklist, so new photos of them are hidden on
+    arrival and reprocessing does not bring them back. Faces already hidden stay as they are."""
+    person = _person(db, event, person_id)
+    faces = PersonRepository(db).faces_of(person.id)
+    fresh = [f.id for f in faces if f.hidden_by is None]
+    if fresh:
+        hiding.hide_faces(db, event.id, fresh, photos_too=photos_too, source="photographer")
+    elif photos_too:
+        hiding.hide_photos_of(db, event.id, [f.id for f in faces])
+    person.curated = True  # a regroup keeps them, so the People tab still shows them as hidden
+    db.flush()
+    log.info(
+        "person.hidden id=%s event=%s faces=%d photos_too=%s", person.id, event.id, len(fresh), photos_too
+    )
+    return read_person(db, event, person)
+
+
+def unhide(db: Session, event: Event, person_id: uuid.UUID) -> PersonRead:
+    """Let guests find the person again: every hidden face of theirs (and the photos those hides took
+    out of the gallery) comes back, and their embeddings leave the blocklist."""
+    person = _person(db, event, person_id)
+    hidden = [f.id for f in PersonRepository(db).faces_of(person.id) if f.hidden_by is not None]
+    if hidden:
+        hiding.unhide_faces(db, event.id, hidden)
+    db.flush()
+    log.info("person.unhidden id=%s event=%s faces=%d", person.id, event.id, len(hidden))
     return read_person(db, event, person)
 
 

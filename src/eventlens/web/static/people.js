@@ -62,6 +62,13 @@ function tile(person) {
   n.className = "muted person-count";
   n.textContent = count(person.photo_count);
   open.append(img, name, n);
+  if (person.hidden) {
+    li.classList.add("hidden-person");
+    const badge = document.createElement("span");
+    badge.className = "badge";
+    badge.textContent = say("people.hidden_badge");
+    open.append(badge);
+  }
   open.addEventListener("click", () => show(person));
   li.append(open);
   return li;
@@ -108,6 +115,7 @@ async function show(person) {
   $("person-view").hidden = false;
   $("person-title").textContent = `${label(person)} · ${count(person.photo_count)}`;
   if ($("person-name")) $("person-name").value = person.name || "";
+  showHidden(person);
   const [faces, photos] = await Promise.all([
     fetch(`${base}/${person.id}/faces`).then((r) => r.json()),
     fetch(`${base}/${person.id}/photos?limit=200`).then((r) => r.json()),
@@ -165,6 +173,23 @@ async function split() {
   await show(updated.items.find((p) => p.id === current.id) || current);
 }
 
+function showHidden(person) {
+  $("person-hidden-note").hidden = !person.hidden;
+  if ($("person-hide")) $("person-hide").hidden = person.hidden;
+  if ($("person-unhide")) $("person-unhide").hidden = !person.hidden;
+}
+
+async function hide() {
+  if (!confirm(say("people.hide_confirm", { name: label(current) }))) return;
+  current = await api("POST", `${base}/${current.id}/hide`, { photos_too: $("person-hide-photos").checked });
+  showHidden(current);
+}
+
+async function unhide() {
+  current = await api("POST", `${base}/${current.id}/unhide`);
+  showHidden(current);
+}
+
 function back() {
   current = null;
   $("person-view").hidden = true;
@@ -180,6 +205,8 @@ $("people-regroup")?.addEventListener("click", async () => {
 });
 $("person-back").addEventListener("click", back);
 $("person-split")?.addEventListener("click", split);
+$("person-hide")?.addEventListener("click", hide);
+$("person-unhide")?.addEventListener("click", unhide);
 $("person-rename")?.addEventListener("submit", async (e) => {
   e.preventDefault();
   current = await api("PATCH", `${base}/${current.id}`, { name: $("person-name").value });
