@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Header, Query
 
 from eventlens.context import Ctx
 from eventlens.guests.service import GuestLimits, GuestService
@@ -29,3 +29,7 @@ def get_guests(ctx: Ctx) -> GuestService:
 
 
 Guests = Annotated[GuestService, Depends(get_guests)]
+
+# How a guest proves access on the public routes: the event's code, or the pass an earlier answer gave.
+AccessCode = Annotated[str | None, Header(alias="X-Access-Code")]
+GuestPass = Annotated[str | None, Query(alias="t", description="Guest pass from a search answer")]

@@ -9,14 +9,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
+from eventlens.auth.cookies import client_ip
 from eventlens.context import Ctx
 from eventlens.errors import ApiError
-from eventlens.guests.dependencies import Guests
+from eventlens.guests.dependencies import AccessCode, GuestPass, Guests
 from eventlens.guests.schemas import (
     AccessAnswer,
     BibMatch,
@@ -34,8 +35,6 @@ from eventlens.photos.images import MEDIA_TYPES, image_response, object_response
 
 router = APIRouter(prefix="/api/public/events", tags=["guests"])
 
-AccessCode = Annotated[str | None, Header(alias="X-Access-Code")]
-GuestPass = Annotated[str | None, Query(alias="t", description="Guest pass from a search answer")]
 Bib = Annotated[
     str | None,
     Query(
@@ -58,10 +57,6 @@ _SELFIES = {
 }
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 @router.get("/{slug}", response_model=PublicEvent, responses=errors(404, 422))
 def public_event(slug: str, guests: Guests) -> PublicEvent:
     """A published event's public view: name, dates, cover, photographer, whether a code is needed."""
@@ -74,7 +69,7 @@ def check_access(slug: str, request: Request, guests: Guests, code: AccessCode =
 
     Wrong codes count against the client's login rate limit, so codes cannot be guessed quickly.
     """
-    return AccessAnswer(guest_pass=guests.check_code(slug, code, _client(request)))
+    return AccessAnswer(guest_pass=guests.check_code(slug, code, client_ip(request)))
 
 
 @router.get(
@@ -122,7 +117,7 @@ async def search(
     never decoded.
     """
     event = await run_in_threadpool(
-        guests.open_for_search, slug, code=code, guest_pass=t, client=_client(request)
+        guests.open_for_search, slug, code=code, guest_pass=t, client=client_ip(request)
     )
     number = guests.check_bib(event, bib) if bib is not None else None
     selfies = await _selfies(request, optional=number is not None)
@@ -145,7 +140,7 @@ def search_by_bib(
     """
     if bib is None:
         raise ApiError(422, "validation_error", "Give the bib number to search for: ?bib=1234.")
-    event = guests.open_for_search(slug, code=code, guest_pass=t, client=_client(request))
+    event = guests.open_for_search(slug, code=code, guest_pass=t, client=client_ip(request))
     return _search_result(guests.search_bib(event, [], guests.check_bib(event, bib)))
 
 

@@ -6,14 +6,14 @@ Thin doors onto ``hiding/service.py`` (README: Privacy).
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.concurrency import run_in_threadpool
 
+from eventlens.auth.cookies import client_ip
 from eventlens.context import Ctx, DbSession
 from eventlens.events.dependencies import OwnedEvent, ViewEvent
-from eventlens.guests.dependencies import Guests
+from eventlens.guests.dependencies import AccessCode, GuestPass, Guests
 from eventlens.guests.selfie import MAX_SELFIES
 from eventlens.hiding import service
 from eventlens.hiding.form import read_form
@@ -29,8 +29,6 @@ from eventlens.openapi import BINARY, errors, multipart_body
 public_router = APIRouter(prefix="/api/public/events", tags=["guests"])
 router = APIRouter(prefix="/api/events/{event_id}/removals", tags=["events"])
 
-AccessCode = Annotated[str | None, Header(alias="X-Access-Code")]
-GuestPass = Annotated[str | None, Query(alias="t", description="Guest pass from a search answer")]
 
 _FORM = {
     "selfie": {
@@ -47,10 +45,6 @@ _FORM = {
         "description": f"The guest confirms: “{service.CONFIRM_TEXT}”",
     },
 }
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @public_router.post(
@@ -71,7 +65,7 @@ async def request_removal(
     on the dashboard and decides whether the photos stay in the gallery.
     """
     event = await run_in_threadpool(
-        guests.open_for_search, slug, code=code, guest_pass=t, client=_client(request)
+        guests.open_for_search, slug, code=code, guest_pass=t, client=client_ip(request)
     )
     service.require_removable(ctx.faces)
     form = await read_form(request.headers.get("content-type", ""), request.stream())

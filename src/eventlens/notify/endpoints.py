@@ -7,13 +7,12 @@ keeps no embeddings (Rekognition), 409.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
+from eventlens.auth.cookies import client_ip
 from eventlens.context import Ctx
-from eventlens.guests.dependencies import Guests
+from eventlens.guests.dependencies import AccessCode, GuestPass, Guests
 from eventlens.guests.schemas import FaceBox, SearchMatch
 from eventlens.guests.selfie import MAX_SELFIES
 from eventlens.notify import service
@@ -24,8 +23,6 @@ from eventlens.openapi import BINARY, errors, multipart_body
 
 router = APIRouter(prefix="/api/public", tags=["guests"])
 
-AccessCode = Annotated[str | None, Header(alias="X-Access-Code")]
-GuestPass = Annotated[str | None, Query(alias="t", description="Guest pass from a search answer")]
 
 _FORM = {
     "selfie": {
@@ -42,10 +39,6 @@ _FORM = {
         "description": f"The guest agrees to: “{service.CONSENT_TEXT}”",
     },
 }
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post(
@@ -72,7 +65,7 @@ async def subscribe(
     """
     event = await run_in_threadpool(guests.open, slug, code=code, guest_pass=t)
     service.require_offered(config, ctx.faces, event)
-    await run_in_threadpool(service.check_client, ctx.limiter, config, _client(request))
+    await run_in_threadpool(service.check_client, ctx.limiter, config, client_ip(request))
     form = await read_form(request.headers.get("content-type", ""), request.stream())
     made = await ctx.cpu.run(service.subscribe, ctx.sessions, ctx.faces, ctx.limiter, config, event, form)
     del form  # nothing of the selfies outlives the request
