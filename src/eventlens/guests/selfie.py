@@ -16,7 +16,7 @@ instead of taking ten times the memory; after SELFIE_BUDGET_WAIT seconds the sea
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,12 +44,26 @@ ANALYSIS_SIDE = 800
 
 
 class SelfieParts:
-    """Parser callbacks keeping only the ``field`` parts, in memory, each and all together bounded."""
+    """Parser callbacks keeping only the ``field`` parts, in memory, each and all together bounded.
 
-    def __init__(self, field: str) -> None:
+    ``text_fields`` (name → most bytes) are short fields beside the selfies (an e-mail, a consent),
+    collected in ``text``; one longer than its bound is 413 ``field_too_large`` with ``too_long``.
+    """
+
+    def __init__(
+        self,
+        field: str,
+        text_fields: Mapping[str, int] | None = None,
+        too_long: str = "A form field is too long.",
+    ) -> None:
         self.field = field
         self.parts: list[bytearray] = []
         self.total = 0
+        self.text: dict[str, bytearray] = {}
+        self._text_fields = dict(text_fields or {})
+        self._too_long = too_long
+        self._text: bytearray | None = None
+        self._text_max = 0
         self._current: bytearray | None = None
         self._headers: dict[bytes, bytes] = {}
         self._name = bytearray()
@@ -58,6 +72,7 @@ class SelfieParts:
     def on_part_begin(self) -> None:
         self._headers = {}
         self._current = None
+        self._text = None
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._name += data[start:end]
@@ -72,7 +87,12 @@ class SelfieParts:
 
     def on_headers_finished(self) -> None:
         _disp, params = parse_options_header(self._headers.get(b"content-disposition", b""))
-        if params.get(b"name", b"").decode("utf-8", "replace") != self.field:
+        name = params.get(b"name", b"").decode("utf-8", "replace")
+        if name in self._text_fields:
+            self._text = self.text.setdefault(name, bytearray())
+            self._text_max = self._text_fields[name]
+            return
+        if name != self.field:
             return
         if len(self.parts) == MAX_SELFIES:
             raise ApiError(
@@ -85,6 +105,11 @@ class SelfieParts:
         self.parts.append(self._current)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._text is not None:
+            if len(self._text) + end - start > self._text_max:
+                raise ApiError(413, "field_too_large", self._too_long)
+            self._text += data[start:end]
+            return
         if self._current is None:
             return
         size = end - start

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-from python_multipart.multipart import parse_options_header
-
 from eventlens.errors import ApiError
 from eventlens.guests.selfie import SelfieParts, feed_multipart
 from eventlens.notify.service import SubscribeForm
@@ -15,34 +13,10 @@ TEXT_FIELDS = ("email", "consent")
 MAX_TEXT = 1024
 
 
-class _FormParts(SelfieParts):
-    """The selfie parts, and the text fields beside them."""
-
-    def __init__(self) -> None:
-        super().__init__("selfie")
-        self.text: dict[str, bytearray] = {}
-        self._text: bytearray | None = None
-
-    def on_headers_finished(self) -> None:
-        self._text = None
-        _disp, params = parse_options_header(self._headers.get(b"content-disposition", b""))
-        name = params.get(b"name", b"").decode("utf-8", "replace")
-        if name in TEXT_FIELDS:
-            self._text = self.text.setdefault(name, bytearray())
-            return
-        super().on_headers_finished()
-
-    def on_part_data(self, data: bytes, start: int, end: int) -> None:
-        if self._text is not None:
-            if len(self._text) + end - start > MAX_TEXT:
-                raise ApiError(413, "field_too_large", "A form field is longer than 1 KB.")
-            self._text += data[start:end]
-            return
-        super().on_part_data(data, start, end)
-
-
 async def read_form(content_type: str, body: AsyncIterator[bytes]) -> SubscribeForm:
-    parts = _FormParts()
+    parts = SelfieParts(
+        "selfie", dict.fromkeys(TEXT_FIELDS, MAX_TEXT), too_long="A form field is longer than 1 KB."
+    )
     await feed_multipart(
         parts,
         content_type,
