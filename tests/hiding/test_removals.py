@@ -105,6 +105,7 @@ def test_no_face_no_confirm_and_no_access_record_nothing(
     assert_error(remove(guest, slug, selfie, confirm="false", headers=code), 422, "confirmation_required")
     assert_error(remove(guest, slug, (dataset / NO_FACE).read_bytes(), headers=code), 422, "no_face_found")
     assert_error(remove(guest, slug, None, headers=code), 422, "validation_error")
+    assert_error(remove(guest, slug, selfie, confirm="true" * 20, headers=code), 413, "field_too_large")
     assert _blocks(app) == 0
 
     # With the code it works, on an event without any photo of her yet: the block waits for them.

@@ -198,6 +198,8 @@ def test_consent_and_a_valid_address_and_a_face_are_required(
     assert_error(subscribe(guest, event["slug"], selfie, consent="false"), 422, "consent_required")
     assert_error(subscribe(guest, event["slug"], selfie, email="not-an-address"), 422, "validation_error")
     assert_error(subscribe(guest, event["slug"], selfie, email="a@b.c\r\nBcc: x@y.z"), 422)
+    long_address = "a" * 1100 + "@example.org"
+    assert_error(subscribe(guest, event["slug"], selfie, email=long_address), 413, "field_too_large")
     nobody = (dataset / "nofaces" / "skimage_brick.png").read_bytes()
     assert_error(subscribe(guest, event["slug"], nobody), 422, "no_face_found")
     no_selfie = guest.post(
